@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from PIL import Image, UnidentifiedImageError
+
+from accounts.models import Client, Role, hex_colour
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+
+
+class SignupForm(forms.Form):
+    workspace_name = forms.CharField(label="Firm or workspace name", max_length=120)
+    full_name = forms.CharField(label="Your name", max_length=150, required=False)
+    email = forms.EmailField(label="Work email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters, not a common password.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password"):
+            password_validation.validate_password(data["password"])
+        return data
+
+
+class JoinForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=150)
+    password = forms.CharField(label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_password(self):
+        password_validation.validate_password(self.cleaned_data["password"])
+        return self.cleaned_data["password"]
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(label="Client name", max_length=160)
+
+
+class InviteContactForm(forms.Form):
+    email = forms.EmailField(label="Email")
+    name = forms.CharField(label="Name", max_length=150, required=False)
+    company = forms.CharField(label="Company", required=False, disabled=True)
+    job_title = forms.CharField(label="Job title", max_length=150, required=False)
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Company is the client itself: shown for context, never taken from the POST body.
+        self.fields["company"].initial = client.name
+        self.fields["company"].widget.attrs["readonly"] = True
+
+
+class VisibilityForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = list(Client.VISIBILITY_FIELDS)
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=[(Role.MEMBER, "Member"), (Role.ADMIN, "Admin")], initial=Role.MEMBER)
+
+
+class BrandingForm(forms.Form):
+    accent_color = forms.CharField(
+        label="Accent colour", max_length=7, validators=[hex_colour],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    logo = forms.FileField(
+        label="Logo", required=False, help_text="PNG, JPEG, GIF or WebP, up to 1 MB. Shown in your portal's header."
+    )
+    remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
+
+    ALLOWED = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if not logo:
+            return None
+        if logo.size > settings.LOGO_MAX_BYTES:
+            raise forms.ValidationError("That file is larger than 1 MB. Please upload a smaller logo.")
+        # Trust the bytes, not the name or the browser's declared type (SVG is refused: it can carry script).
+        try:
+            with Image.open(logo) as img:
+                fmt = img.format
+                img.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            raise forms.ValidationError("That file is not a PNG, JPEG, GIF or WebP image.") from exc
+        if fmt not in self.ALLOWED:
+            raise forms.ValidationError("That file is not a PNG, JPEG, GIF or WebP image.")
+        logo.seek(0)
+        self.logo_type = self.ALLOWED[fmt]
+        return logo
+
+
+class PortalLoginForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True, "inputmode": "email"}),
+    )
+
+
+class QueuedPasswordResetForm(forms.Form):
+    """Django's reset flow, but the mail goes through the outbox and a Celery task.
+
+    The task mints the reset token itself, so no token is stored; unknown addresses are silently
+    skipped and the page says the same thing either way.
+    """
+
+    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def save(self, **kwargs) -> None:
+        from django.db import transaction
+
+        from accounts.models import User
+        from activity import outbox
+
+        with transaction.atomic():
+            for user in User.objects.filter(email__iexact=self.cleaned_data["email"], is_active=True):
+                if user.has_usable_password():
+                    outbox.enqueue("accounts.password_reset_email", user_id=user.pk)

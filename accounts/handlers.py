@@ -1,0 +1,107 @@
+"""Outbox handlers for accounts mail. Each mints its token at send time: no raw token is stored."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.models import Contact, LinkPurpose, StaffInvite, User, Workspace
+from accounts.services import PortalAccessError, issue_magic_link, login_url
+from accounts.tokens import new_token
+from activity import outbox
+from activity.mail import send_templated_email
+
+logger = logging.getLogger(__name__)
+
+
+def _branding(workspace: Workspace) -> dict:
+    return {"workspace": workspace, "accent": workspace.accent_color}
+
+
+@outbox.handler("accounts.contact_invite_email")
+def contact_invite_email(*, contact_id: int, invited_by_id: int | None = None) -> None:
+    contact = Contact.objects.select_related("client", "workspace").filter(pk=contact_id).first()
+    if contact is None:
+        return
+    try:
+        link = issue_magic_link(contact=contact, purpose=LinkPurpose.INVITE)
+    except PortalAccessError:
+        logger.info("invite for contact %s skipped: access withdrawn before sending", contact_id)
+        return
+    inviter = User.objects.filter(pk=invited_by_id).first()
+    send_templated_email(
+        to=contact.email,
+        template="contact_invite",
+        context={
+            **_branding(contact.workspace),
+            "contact": contact,
+            "inviter": inviter,
+            "link": link,
+            "login_url": login_url(contact.workspace),
+            "ttl_minutes": settings.MAGIC_LINK_TTL_SECONDS // 60,
+        },
+        reply_to=inviter.email if inviter else None,
+    )
+
+
+@outbox.handler("accounts.login_link_email")
+def login_link_email(*, workspace_id: int, email: str) -> None:
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return
+    contact = (
+        Contact.objects.for_workspace(workspace).select_related("client", "workspace")
+        .filter(email__iexact=email).first()
+    )
+    if contact is None:
+        return  # unknown address: nothing is sent, and the requester was told the same as everyone
+    try:
+        link = issue_magic_link(contact=contact, purpose=LinkPurpose.LOGIN)
+    except PortalAccessError:
+        return
+    send_templated_email(
+        to=contact.email,
+        template="login_link",
+        context={
+            **_branding(workspace),
+            "contact": contact,
+            "link": link,
+            "ttl_minutes": settings.MAGIC_LINK_TTL_SECONDS // 60,
+        },
+    )
+
+
+@outbox.handler("accounts.staff_invite_email")
+def staff_invite_email(*, invite_id: int) -> None:
+    invite = StaffInvite.objects.pending().select_related("workspace", "invited_by").filter(pk=invite_id).first()
+    if invite is None:
+        return
+    raw, digest = new_token()
+    StaffInvite.objects.filter(pk=invite.pk).update(token_hash=digest)
+    send_templated_email(
+        to=invite.email,
+        template="staff_invite",
+        context={
+            **_branding(invite.workspace),
+            "invite": invite,
+            "link": settings.SITE_URL + reverse("accounts:join", kwargs={"token": raw}),
+        },
+    )
+
+
+@outbox.handler("accounts.password_reset_email")
+def password_reset_email(*, user_id: int) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    path = reverse(
+        "accounts:password-reset-confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    send_templated_email(to=user.email, template="password_reset", context={"user": user, "link": settings.SITE_URL + path})

@@ -1,0 +1,316 @@
+"""Tenancy and identity: workspaces, staff users, clients, contacts, magic links, portal sessions.
+
+Every tenant-owned model has a queryset with `for_workspace(ws)` (and, where it applies,
+`for_contact(contact)`); views start from those, never from `.objects.all()`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Plan(models.TextChoices):
+    FREE = "free", "Free"
+    SOLO = "solo", "Solo"
+    TEAM = "team", "Team"
+
+
+# Limits per plan. None = unlimited.
+PORTAL_SEATS = {Plan.FREE: 1, Plan.SOLO: None, Plan.TEAM: None}
+STAFF_SEATS = {Plan.FREE: 1, Plan.SOLO: 1, Plan.TEAM: None}
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #4f46e5.")
+
+
+def logo_upload_to(instance: Workspace, filename: str) -> str:
+    # Never reuse the uploaded name as a storage key: it is attacker-controlled.
+    return f"workspaces/{instance.pk}/logo/{uuid.uuid4().hex}"
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    plan = models.CharField(max_length=10, choices=Plan.choices, default=Plan.FREE)
+    accent_color = models.CharField(max_length=7, default="#4f46e5", validators=[hex_colour])
+    logo = models.FileField(upload_to=logo_upload_to, blank=True)
+    logo_content_type = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def accent_contrast(self) -> str:
+        """Black or white, whichever reads better on the accent colour (WCAG relative luminance)."""
+        rgb = [int(self.accent_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+        return "#111111" if luminance > 0.4 else "#ffffff"
+
+    @property
+    def portal_seat_limit(self) -> int | None:
+        return PORTAL_SEATS[Plan(self.plan)]
+
+    @property
+    def staff_seat_limit(self) -> int | None:
+        return STAFF_SEATS[Plan(self.plan)]
+
+    @property
+    def shows_powered_by(self) -> bool:
+        return self.plan == Plan.FREE
+
+    def portal_seats_used(self) -> int:
+        return self.clients.filter(portal_enabled=True).count()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A staff person. `is_staff` here means Django-admin access (superusers), not 'firm staff'."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "workspace"], name="uniq_membership")]
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.workspace} ({self.role})"
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+class StaffInviteQuerySet(models.QuerySet):
+    def for_workspace(self, workspace: Workspace) -> StaffInviteQuerySet:
+        return self.filter(workspace=workspace)
+
+    def pending(self) -> StaffInviteQuerySet:
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class StaffInvite(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="staff_invites")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StaffInviteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.workspace}"
+
+
+class ClientQuerySet(models.QuerySet):
+    def for_workspace(self, workspace: Workspace) -> ClientQuerySet:
+        return self.filter(workspace=workspace)
+
+
+class Client(models.Model):
+    """A firm's customer (a company). Its contacts are the people who use the portal."""
+
+    VISIBILITY_FIELDS = (
+        "show_assessments",
+        "show_projects",
+        "show_deliverables",
+        "show_proposals",
+        "show_contracts",
+        "show_invoices",
+    )
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="clients")
+    name = models.CharField(max_length=160)
+    portal_enabled = models.BooleanField(default=False)
+    portal_enabled_at = models.DateTimeField(null=True, blank=True)
+    show_assessments = models.BooleanField("Assessments", default=True)
+    show_projects = models.BooleanField("Projects", default=True)
+    show_deliverables = models.BooleanField("Deliverables", default=True)
+    show_proposals = models.BooleanField("Proposals", default=True)
+    show_contracts = models.BooleanField("Contracts", default=True)
+    show_invoices = models.BooleanField("Invoices", default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "workspace", name="uniq_client_name_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactQuerySet(models.QuerySet):
+    def for_workspace(self, workspace: Workspace) -> ContactQuerySet:
+        return self.filter(workspace=workspace)
+
+    def for_client(self, client: Client) -> ContactQuerySet:
+        return self.filter(client=client, workspace_id=client.workspace_id)
+
+    def active(self) -> ContactQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class Contact(models.Model):
+    """A person at a client who signs in to the portal by magic link. Never a Django user."""
+
+    # Denormalised from client so that a contact's email is unique within a workspace: the
+    # self-service login only knows (workspace, email) and must find exactly one person.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="contacts")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    email = models.EmailField()
+    name = models.CharField(max_length=150, blank=True)
+    job_title = models.CharField(max_length=150, blank=True)
+    invited_at = models.DateTimeField(default=timezone.now)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_access_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [models.UniqueConstraint(Lower("email"), "workspace", name="uniq_contact_email_per_workspace")]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.strip().lower()
+        self.workspace_id = self.client.workspace_id
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def company(self) -> str:
+        return self.client.name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class LinkPurpose(models.TextChoices):
+    INVITE = "invite", "Invite"
+    LOGIN = "login", "Login"
+    SUPPORT = "support", "Support (issued by hand)"
+
+
+class MagicLink(models.Model):
+    """A one-time sign-in link. Only the SHA-256 of the token is stored."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="magic_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=10, choices=LinkPurpose.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} link for {self.contact_id}"
+
+
+class PortalSessionQuerySet(models.QuerySet):
+    def live(self) -> PortalSessionQuerySet:
+        return self.filter(ended_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class PortalSession(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="portal_sessions")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=40, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = PortalSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} for {self.contact_id}"

@@ -1,0 +1,378 @@
+"""Staff back-office views for tenancy: sign-up, clients, the engagement hub, team and branding."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from accounts import services
+from accounts.decorators import manager_required, staff_required
+from accounts.forms import (
+    BrandingForm,
+    ClientForm,
+    EmailAuthenticationForm,
+    InviteContactForm,
+    JoinForm,
+    QueuedPasswordResetForm,
+    SignupForm,
+    StaffInviteForm,
+    VisibilityForm,
+)
+from accounts.middleware import StaffWorkspaceMiddleware
+from accounts.models import Client, Contact, Membership, StaffInvite, User
+from activity.models import Event
+
+# --- access helpers: one way to load each thing, 404 for "missing" and "not yours" alike ----------
+
+
+def get_client_for_staff(request: HttpRequest, client_id: int) -> Client:
+    return get_object_or_404(Client.objects.for_workspace(request.workspace), pk=client_id)
+
+
+def get_contact_for_staff(request: HttpRequest, client: Client, contact_id: int) -> Contact:
+    return get_object_or_404(Contact.objects.for_client(client).select_related("client"), pk=contact_id)
+
+
+# --- auth --------------------------------------------------------------------------------------------
+
+
+@method_decorator(ratelimit(key="ip", rate="30/15m", method="POST", block=False), name="dispatch")
+@method_decorator(ratelimit(key="post:username", rate="10/15m", method="POST", block=False), name="dispatch")
+class StaffLoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            form = self.get_form()
+            form.is_valid()
+            return render(
+                request, self.template_name,
+                {"form": form, "limited": True}, status=429,
+            )
+        return super().post(request, *args, **kwargs)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.workspace:
+        return redirect("accounts:home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.signup_workspace(
+                workspace_name=form.cleaned_data["workspace_name"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+            )
+        except services.ServiceError as exc:
+            form.add_error("email", str(exc))
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[StaffWorkspaceMiddleware.SESSION_KEY] = membership.workspace_id
+            messages.success(request, f"Welcome to Portal. {membership.workspace.name} is ready: add your first client.")
+            return redirect("accounts:client-list")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_GET
+def no_workspace(request: HttpRequest) -> HttpResponse:
+    if request.workspace is not None:
+        return redirect("accounts:home")
+    return render(request, "accounts/no_workspace.html")
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    invite = services.find_staff_invite(token)
+    if invite is None:
+        return render(request, "accounts/join_invalid.html", status=404)
+    existing = User.objects.filter(email__iexact=invite.email).first()
+    if existing and not request.user.is_authenticated:
+        messages.info(request, f"Sign in as {invite.email} to join {invite.workspace.name}.")
+        return redirect(f"{reverse('accounts:login')}?next={request.path}")
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                membership = services.accept_staff_invite(invite=invite, user=request.user)
+            except services.ServiceError as exc:
+                messages.error(request, str(exc))
+                return redirect("accounts:home")
+            request.session[StaffWorkspaceMiddleware.SESSION_KEY] = membership.workspace_id
+            messages.success(request, f"You joined {invite.workspace.name}.")
+            return redirect("accounts:client-list")
+        return render(request, "accounts/join.html", {"invite": invite, "form": None})
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.create_user(
+            email=invite.email, password=form.cleaned_data["password"], full_name=form.cleaned_data["full_name"]
+        )
+        membership = services.accept_staff_invite(invite=invite, user=user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[StaffWorkspaceMiddleware.SESSION_KEY] = membership.workspace_id
+        messages.success(request, f"Welcome to {invite.workspace.name}.")
+        return redirect("accounts:client-list")
+    return render(request, "accounts/join.html", {"invite": invite, "form": form})
+
+
+@require_POST
+@staff_required
+def switch_workspace(request: HttpRequest) -> HttpResponse:
+    membership = get_object_or_404(Membership, user=request.user, workspace_id=request.POST.get("workspace"))
+    request.session[StaffWorkspaceMiddleware.SESSION_KEY] = membership.workspace_id
+    return redirect("accounts:home")
+
+
+# --- clients and the engagement hub ----------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("accounts:client-list")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.create_client(workspace=request.workspace, name=form.cleaned_data["name"], actor=request.user)
+        except services.ServiceError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"{client.name} added. Invite a contact to open their portal.")
+            return redirect("accounts:client-detail", client_id=client.pk)
+    clients = Client.objects.for_workspace(request.workspace).annotate(
+        contact_count=Count("contacts", filter=Q(contacts__revoked_at__isnull=True))
+    )
+    return render(
+        request,
+        "accounts/client_list.html",
+        {"clients": clients, "form": form, "seats_used": request.workspace.portal_seats_used()},
+    )
+
+
+def _hub_context(request: HttpRequest, client: Client, **extra) -> dict:
+    contacts = Contact.objects.for_client(client).select_related("client").order_by("-invited_at")
+    return {
+        "client": client,
+        "contacts": contacts,
+        "portal_login_url": services.login_url(client.workspace),
+        "visibility_form": VisibilityForm(instance=client),
+        "events": Event.objects.for_client(client).select_related("actor_user", "actor_contact")[:15],
+        "seats_used": request.workspace.portal_seats_used(),
+        **extra,
+    }
+
+
+@require_GET
+@staff_required
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_staff(request, client_id)
+    return render(request, "accounts/client_detail.html", _hub_context(request, client))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def contact_invite(request: HttpRequest, client_id: int) -> HttpResponse:
+    """The Invite Client dialog. htmx gets the fragment; without JS it is a full page."""
+    client = get_client_for_staff(request, client_id)
+    form = InviteContactForm(request.POST or None, client=client)
+    fragment = "accounts/_invite_dialog.html"
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.invite_contact(
+                client=client,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                job_title=form.cleaned_data["job_title"],
+                actor=request.user,
+            )
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            note = f"Invitation sent to {result.contact.email}."
+            if result.portal_enabled_now:
+                note += f" The portal is now enabled for {client.name}."
+            messages.success(request, note)
+            if request.htmx:
+                client.refresh_from_db()
+                response = render(request, "accounts/_invite_success.html", _hub_context(request, client))
+                response["HX-Trigger"] = "invite-sent"
+                return response
+            return redirect("accounts:client-detail", client_id=client.pk)
+    template = fragment if request.htmx else "accounts/invite_page.html"
+    # htmx only swaps 2xx answers, so a form with errors comes back as 200 and re-renders in place.
+    return render(request, template, {"client": client, "form": form})
+
+
+def _contacts_response(request: HttpRequest, client: Client) -> HttpResponse:
+    if request.htmx:
+        return render(request, "accounts/_contacts.html", _hub_context(request, client))
+    return redirect("accounts:client-detail", client_id=client.pk)
+
+
+@require_POST
+@staff_required
+def contact_revoke(request: HttpRequest, client_id: int, contact_id: int) -> HttpResponse:
+    client = get_client_for_staff(request, client_id)
+    contact = get_contact_for_staff(request, client, contact_id)
+    services.revoke_contact(contact=contact, actor=request.user)
+    messages.success(request, f"{contact.display_name}'s access is revoked and their sessions are ended.")
+    return _contacts_response(request, client)
+
+
+@require_POST
+@staff_required
+def contact_resend(request: HttpRequest, client_id: int, contact_id: int) -> HttpResponse:
+    client = get_client_for_staff(request, client_id)
+    contact = get_contact_for_staff(request, client, contact_id)
+    try:
+        services.resend_invite(contact=contact, actor=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"A new sign-in link is on its way to {contact.email}.")
+    return _contacts_response(request, client)
+
+
+@require_POST
+@staff_required
+def portal_enable(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_staff(request, client_id)
+    try:
+        services.enable_portal(client=client, actor=request.user)
+    except services.SeatLimitError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The portal is enabled for {client.name}.")
+    return redirect("accounts:client-detail", client_id=client.pk)
+
+
+@require_POST
+@staff_required
+def portal_disable(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_staff(request, client_id)
+    services.disable_portal(client=client, actor=request.user)
+    messages.success(request, f"The portal is disabled for {client.name}: sessions ended and no new links work.")
+    return redirect("accounts:client-detail", client_id=client.pk)
+
+
+@require_POST
+@staff_required
+def portal_revoke_sessions(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_staff(request, client_id)
+    ended = services.revoke_client_sessions(client=client, actor=request.user)
+    messages.success(
+        request, f"Ended {ended} session{'s' if ended != 1 else ''}. Contacts keep access and can sign in again."
+    )
+    return redirect("accounts:client-detail", client_id=client.pk)
+
+
+@require_POST
+@staff_required
+def portal_visibility(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_staff(request, client_id)
+    form = VisibilityForm(request.POST, instance=Client.objects.get(pk=client.pk))
+    if form.is_valid():
+        services.set_visibility(
+            client=client, actor=request.user, values={k: form.cleaned_data[k] for k in Client.VISIBILITY_FIELDS}
+        )
+        messages.success(request, "Portal sections updated.")
+    return redirect("accounts:client-detail", client_id=client.pk)
+
+
+# --- workspace settings and team -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def workspace_settings(request: HttpRequest) -> HttpResponse:
+    ws = request.workspace
+    can_manage = request.membership.can_manage
+    form = BrandingForm(
+        request.POST or None, request.FILES or None, initial={"accent_color": ws.accent_color}
+    )
+    if request.method == "POST":
+        if not can_manage:
+            messages.error(request, "Only owners and admins can change branding.")
+            return redirect("accounts:settings")
+        if form.is_valid():
+            services.update_branding(
+                workspace=ws,
+                actor=request.user,
+                accent_color=form.cleaned_data["accent_color"],
+                logo=form.cleaned_data.get("logo"),
+                logo_type=getattr(form, "logo_type", ""),
+                remove_logo=form.cleaned_data.get("remove_logo", False),
+            )
+            messages.success(request, "Branding saved.")
+            return redirect("accounts:settings")
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "form": form,
+            "members": ws.memberships.select_related("user"),
+            "pending": StaffInvite.objects.for_workspace(ws).pending(),
+            "invite_form": StaffInviteForm(),
+            "can_manage": can_manage,
+            "seats_used": ws.portal_seats_used(),
+        },
+    )
+
+
+@require_POST
+@manager_required
+def staff_invite(request: HttpRequest) -> HttpResponse:
+    form = StaffInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invite_staff(
+                workspace=request.workspace, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                actor=request.user,
+            )
+        except services.ServiceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+    else:
+        messages.error(request, "Enter a valid email address to invite a teammate.")
+    return redirect("accounts:settings")
+
+
+@require_GET
+@staff_required
+def activity_list(request: HttpRequest) -> HttpResponse:
+    events = Event.objects.for_workspace(request.workspace).select_related("actor_user", "actor_contact", "client")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/activity.html", {"page": page})
+
+
+password_reset = ratelimit(key="ip", rate="10/15m", method="POST", block=True)(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        form_class=QueuedPasswordResetForm,
+        success_url=reverse_lazy("accounts:password-reset-done"),
+    )
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html", success_url=reverse_lazy("accounts:password-reset-complete")
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)

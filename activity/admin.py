@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from activity.models import Event, OutboxMessage
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only, so the admin can look but not touch."""
+
+    list_display = ["created_at", "workspace", "client", "verb", "target_label"]
+    list_filter = ["verb"]
+    search_fields = ["verb", "target_label"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxAdmin(admin.ModelAdmin):
+    list_display = ["id", "handler", "created_at", "processed_at", "attempts"]
+    list_filter = ["handler"]
+    readonly_fields = ["handler", "kwargs", "created_at", "processed_at", "attempts", "last_error"]

@@ -1,0 +1,92 @@
+"""The append-only activity log, and the outbox that makes 'send this mail' survive a broker outage."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class EventQuerySet(models.QuerySet):
+    def for_workspace(self, workspace) -> EventQuerySet:
+        return self.filter(workspace=workspace)
+
+    def for_client(self, client) -> EventQuerySet:
+        return self.filter(workspace_id=client.workspace_id, client=client)
+
+    def update(self, **kwargs):  # noqa: D102 - the log is append-only
+        raise AppendOnlyError("activity events are append-only")
+
+    def delete(self):
+        raise AppendOnlyError("activity events are append-only")
+
+
+class Event(models.Model):
+    """One thing that happened. Written inside the same transaction as the change it records."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="events")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_contact = models.ForeignKey(
+        "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=40, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "client", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.target_label}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("activity events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("activity events are append-only")
+
+    @property
+    def actor_label(self) -> str:
+        if self.actor_user_id:
+            return str(self.actor_user)
+        if self.actor_contact_id:
+            return str(self.actor_contact)
+        return "System"
+
+
+class OutboxMessage(models.Model):
+    """Work promised in a transaction (usually an email) and done after it commits.
+
+    The row is written with the change; a Celery task does the work and stamps `processed_at`. If
+    the broker is down when the transaction commits, the periodic sweep re-queues the row.
+    """
+
+    handler = models.CharField(max_length=100)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.handler} #{self.pk}"

@@ -1,0 +1,51 @@
+"""Transactional outbox: `enqueue()` inside a transaction, delivered by Celery after commit.
+
+Handlers are plain functions registered by name; they take JSON-able keyword arguments (ids, not
+objects) and must be safe to run twice (a sweep can race a slow worker).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerError
+
+from activity.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+_handlers: dict[str, Callable[..., None]] = {}
+
+
+def handler(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    def register(fn: Callable[..., None]) -> Callable[..., None]:
+        _handlers[name] = fn
+        return fn
+
+    return register
+
+
+def get_handler(name: str) -> Callable[..., None]:
+    return _handlers[name]
+
+
+def enqueue(name: str, **kwargs) -> OutboxMessage:
+    if name not in _handlers:
+        raise KeyError(f"no outbox handler named {name!r}")
+    msg = OutboxMessage.objects.create(handler=name, kwargs=kwargs)
+    transaction.on_commit(lambda: dispatch(msg.pk))
+    return msg
+
+
+def dispatch(outbox_id: int) -> bool:
+    """Hand one row to Celery. A broker outage is logged, not raised: the sweep retries later."""
+    from activity.tasks import process_outbox
+
+    try:
+        process_outbox.apply_async(args=[outbox_id])
+    except (BrokerError, ConnectionError, OSError) as exc:
+        logger.warning("broker unavailable, outbox #%s left for the sweep: %s", outbox_id, exc)
+        return False
+    return True

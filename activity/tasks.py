@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from activity import outbox
+from activity.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def process_outbox(outbox_id: int) -> None:
+    with transaction.atomic():
+        msg = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=outbox_id, processed_at__isnull=True)
+            .first()
+        )
+        if msg is None:  # already done, or another worker holds it right now
+            return
+        outbox.get_handler(msg.handler)(**msg.kwargs)
+        msg.attempts += 1
+        msg.processed_at = timezone.now()
+        msg.save(update_fields=["attempts", "processed_at"])
+
+
+@shared_task
+def sweep_outbox() -> int:
+    """Re-queue rows whose after-commit dispatch never reached the broker. Runs every minute."""
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_SWEEP_AGE_SECONDS)
+    ids = list(
+        OutboxMessage.objects.filter(processed_at__isnull=True, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    sent = 0
+    for pk in ids:
+        if not outbox.dispatch(pk):
+            break
+        sent += 1
+    return sent

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("app/", include("accounts.urls")),
+    path("p/", include("portal.urls")),
+]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.http import Http404
+
+from accounts.models import Workspace
+from accounts.services import resolve_portal_session
+
+PORTAL_PATH = re.compile(r"^/p/(?P<slug>[-a-zA-Z0-9_]+)/")
+
+
+def portal_cookie_path(workspace: Workspace) -> str:
+    # One cookie per workspace: a person who is a contact of two firms has two independent sessions.
+    return f"/p/{workspace.slug}/"
+
+
+class PortalAuthMiddleware:
+    """Resolve the workspace from /p/<slug>/ and the contact from that workspace's session cookie.
+
+    Staff auth plays no part here: a staff login is not a portal login.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.portal_workspace = None
+        request.portal_session = None
+        request.contact = None
+        match = PORTAL_PATH.match(request.path_info)
+        if match:
+            workspace = Workspace.objects.filter(slug=match["slug"]).first()
+            if workspace is None:
+                raise Http404("No such portal")
+            request.portal_workspace = workspace
+            raw = request.COOKIES.get(settings.PORTAL_SESSION_COOKIE)
+            if raw:
+                session = resolve_portal_session(workspace=workspace, raw_token=raw)
+                if session is not None:
+                    request.portal_session = session
+                    request.contact = session.contact
+        response = self.get_response(request)
+        if match and request.COOKIES.get(settings.PORTAL_SESSION_COOKIE) and request.portal_session is None \
+                and not getattr(request, "portal_cookie_set", False):
+            # A dead cookie (expired, revoked, logged out): clear it so the browser stops sending it.
+            response.delete_cookie(settings.PORTAL_SESSION_COOKIE, path=portal_cookie_path(workspace))
+        return response

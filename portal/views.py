@@ -1,0 +1,127 @@
+"""Every client-facing view lives here, under /p/<slug>/."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from accounts import services
+from accounts.forms import PortalLoginForm
+from activity.models import Event
+from portal.decorators import contact_required
+from portal.middleware import portal_cookie_path
+
+
+def _email_key(group: str, request: HttpRequest) -> str:
+    return request.POST.get("email", "").strip().lower()
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get(settings.RATELIMIT_IP_META_KEY) or request.META.get("REMOTE_ADDR")
+
+
+def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "portal/rate_limited.html", status=429)
+
+
+INVALID_LINK_TEXT = {
+    "expired": "This sign-in link has expired. Links work for 15 minutes.",
+    "used": "This sign-in link has already been used. Each link works once.",
+    "invalid": "This sign-in link is not valid.",
+    "no_access": "This sign-in link no longer works.",
+}
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=settings.LOGIN_RATE_PER_IP, method="POST", block=False, group="portal-login-ip")
+@ratelimit(key=_email_key, rate=settings.LOGIN_RATE_PER_EMAIL, method="POST", block=False, group="portal-login-email")
+def login(request: HttpRequest, slug: str) -> HttpResponse:
+    workspace = request.portal_workspace
+    if request.contact is not None and request.method == "GET":
+        return redirect("portal:dashboard", slug=slug)
+    form = PortalLoginForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            return render(request, "portal/login.html", {"form": form, "limited": True}, status=429)
+        if form.is_valid():
+            services.request_login_link(workspace=workspace, email=form.cleaned_data["email"])
+            return render(request, "portal/login_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "portal/login.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="30/5m", method="POST", block=True, group="portal-magic")
+def magic_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """GET shows a confirmation page and spends nothing; only the POST from its button signs in."""
+    workspace = request.portal_workspace
+    try:
+        if request.method == "GET":
+            link = services.peek_magic_link(workspace=workspace, raw_token=token)
+            return render(request, "portal/magic_confirm.html", {"link": link, "contact": link.contact})
+        sign_in = services.consume_magic_link(
+            workspace=workspace,
+            raw_token=token,
+            ip=_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            previous_session_token=request.COOKIES.get(settings.PORTAL_SESSION_COOKIE),
+        )
+    except services.InvalidLink as exc:
+        return render(
+            request,
+            "portal/link_invalid.html",
+            {"reason": exc.reason, "message": INVALID_LINK_TEXT[exc.reason], "form": PortalLoginForm()},
+            status=400,
+        )
+    next_url = request.POST.get("next", "")
+    if not (next_url.startswith(portal_cookie_path(workspace)) and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )):
+        next_url = reverse("portal:dashboard", kwargs={"slug": slug})
+    response = redirect(next_url)
+    response.set_cookie(
+        settings.PORTAL_SESSION_COOKIE,
+        sign_in.raw_token,
+        max_age=settings.PORTAL_SESSION_DAYS * 86400,
+        path=portal_cookie_path(workspace),
+        secure=settings.PORTAL_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    request.portal_cookie_set = True
+    return response
+
+
+@require_POST
+def logout(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.portal_session is not None:
+        services.logout_portal(session=request.portal_session)
+    response = redirect("portal:login", slug=slug)
+    response.delete_cookie(settings.PORTAL_SESSION_COOKIE, path=portal_cookie_path(request.portal_workspace))
+    request.portal_cookie_set = True
+    messages.info(request, "You are signed out.")
+    return response
+
+
+@require_GET
+@contact_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    client = request.contact.client
+    events = Event.objects.for_client(client).select_related("actor_user", "actor_contact")[:20]
+    return render(request, "portal/dashboard.html", {"client": client, "events": events})
+
+
+@require_GET
+def logo(request: HttpRequest, slug: str) -> HttpResponse:
+    workspace = request.portal_workspace
+    if not workspace.logo:
+        raise Http404("No logo")
+    response = FileResponse(workspace.logo.open("rb"), content_type=workspace.logo_content_type or "application/octet-stream")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
