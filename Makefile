@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run install migrate seed worker beat test lint format services browser bench clean
 
@@ -46,7 +47,6 @@ browser:
 	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium fonts-dejavu-core)
 
 test: install services browser
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py collectstatic --noinput -v0 --settings=config.settings_test
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: install

@@ -1,0 +1,89 @@
+"""Shared fixtures: workspace A with an owner, a member, a client and its contact, another client of A
+with its own contact, and the outsiders (workspace B's staff and contact). Healthchecks-style."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client as HttpClient
+
+from accounts import services
+from accounts.models import Contact, LinkPurpose, Role
+from tests.factories import ClientFactory, ContactFactory, MembershipFactory, UserFactory, WorkspaceFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make around it
+# are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()  # rate-limit counters live in Redis: start every test from zero
+    yield
+    cache.clear()
+
+
+@dataclass
+class World:
+    ws: object
+    owner: object
+    member: object
+    client: object
+    contact: object
+    other_client: object
+    other_contact: object
+    ws_b: object
+    outsider_staff: object
+    outsider_client: object
+    outsider_contact: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    ws = WorkspaceFactory(name="Alpha Assurance", slug="alpha")
+    owner = UserFactory(email="owner@alpha.example")
+    MembershipFactory(user=owner, workspace=ws, role=Role.OWNER)
+    member = UserFactory(email="member@alpha.example")
+    MembershipFactory(user=member, workspace=ws, role=Role.MEMBER)
+    client = ClientFactory(workspace=ws, name="Secretco Payments")
+    contact = ContactFactory(client=client, email="pat@secretco.example", name="Pat Secret")
+    other_client = ClientFactory(workspace=ws, name="Othercorp Retail")
+    other_contact = ContactFactory(client=other_client, email="sam@othercorp.example", name="Sam Other")
+    ws_b = WorkspaceFactory(name="Bravo Consulting", slug="bravo")
+    outsider_staff = UserFactory(email="eve@bravo.example")
+    MembershipFactory(user=outsider_staff, workspace=ws_b, role=Role.OWNER)
+    outsider_client = ClientFactory(workspace=ws_b, name="Bravo Client")
+    outsider_contact = ContactFactory(client=outsider_client, email="mallory@bravoclient.example")
+    return World(ws, owner, member, client, contact, other_client, other_contact, ws_b, outsider_staff,
+                 outsider_client, outsider_contact)
+
+
+def staff_client(user) -> HttpClient:
+    c = HttpClient()
+    c.force_login(user)
+    return c
+
+
+def portal_client(contact: Contact) -> HttpClient:
+    """An HTTP client signed in to the portal as `contact`, through the real magic-link flow."""
+    c = HttpClient()
+    url = services.issue_magic_link(contact=contact, purpose=LinkPurpose.LOGIN)
+    path = url.removeprefix(settings.SITE_URL)
+    response = c.post(path)
+    assert response.status_code == 302, response.content[:500]
+    assert settings.PORTAL_SESSION_COOKIE in response.cookies
+    return c
+
+
+@pytest.fixture
+def owner_http(world) -> HttpClient:
+    return staff_client(world.owner)
+
+
+@pytest.fixture
+def contact_http(world) -> HttpClient:
+    return portal_client(world.contact)
