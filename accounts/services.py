@@ -326,12 +326,14 @@ def issue_magic_link(*, contact: Contact, purpose: str) -> str:
     """Create a link and return its absolute URL. The raw token exists only in that return value."""
     check_portal_access(contact)
     raw, digest = new_token()
+    now = timezone.now()
     MagicLink.objects.create(
         workspace_id=contact.workspace_id,
         contact=contact,
         token_hash=digest,
         purpose=purpose,
-        expires_at=timezone.now() + timedelta(seconds=settings.MAGIC_LINK_TTL_SECONDS),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.MAGIC_LINK_TTL_SECONDS),
     )
     path = reverse("portal:magic-link", kwargs={"slug": contact.workspace.slug, "token": raw})
     return settings.SITE_URL + path
