@@ -211,7 +211,7 @@ def contact_invite(request: HttpRequest, client_id: int) -> HttpResponse:
             if request.htmx:
                 client.refresh_from_db()
                 response = render(request, "accounts/_invite_success.html", _hub_context(request, client))
-                response["HX-Trigger"] = "invite-sent"
+                response["HX-Trigger-After-Swap"] = "invite-sent"  # after the swap, or afterSwap reopens it
                 return response
             return redirect("accounts:client-detail", client_id=client.pk)
     template = fragment if request.htmx else "accounts/invite_page.html"

@@ -46,7 +46,7 @@ def test_invite_sends_email_with_working_link_and_lists_contact(world, owner_htt
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
-    assert response["HX-Trigger"] == "invite-sent"
+    assert response["HX-Trigger-After-Swap"] == "invite-sent"
     body = response.content.decode()
     assert "new.person@secretco.example" in body and "IT Lead" in body and 'hx-swap-oob="true"' in body
     contact = Contact.objects.get(email="new.person@secretco.example")
