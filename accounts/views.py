@@ -376,3 +376,27 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )
+
+
+@require_POST
+@staff_required
+def portal_preview(request: HttpRequest, client_id: int, contact_id: int) -> HttpResponse:
+    """Open the portal read-only as this contact sees it (works even when the portal is off)."""
+    from portal.middleware import PREVIEW_SESSION_KEY
+
+    client = get_client_for_staff(request, client_id)
+    contact = get_contact_for_staff(request, client, contact_id)
+    request.session[PREVIEW_SESSION_KEY] = contact.pk
+    return redirect("portal:dashboard", slug=request.workspace.slug)
+
+
+@require_POST
+@staff_required
+def portal_preview_exit(request: HttpRequest) -> HttpResponse:
+    from portal.middleware import PREVIEW_SESSION_KEY
+
+    contact_id = request.session.pop(PREVIEW_SESSION_KEY, None)
+    contact = Contact.objects.for_workspace(request.workspace).filter(pk=contact_id).first()
+    if contact is not None:
+        return redirect("accounts:client-detail", client_id=contact.client_id)
+    return redirect("accounts:home")

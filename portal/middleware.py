@@ -4,9 +4,13 @@ import re
 
 from django.conf import settings
 from django.http import Http404
+from django.shortcuts import render
 
-from accounts.models import Workspace
+from accounts.models import Contact, Membership, Workspace
 from accounts.services import resolve_portal_session
+
+PREVIEW_SESSION_KEY = "portal_preview_contact_id"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 PORTAL_PATH = re.compile(r"^/p/(?P<slug>[-a-zA-Z0-9_]+)/")
 
@@ -29,6 +33,7 @@ class PortalAuthMiddleware:
         request.portal_workspace = None
         request.portal_session = None
         request.contact = None
+        request.portal_preview = False
         match = PORTAL_PATH.match(request.path_info)
         if match:
             workspace = Workspace.objects.filter(slug=match["slug"]).first()
@@ -41,9 +46,28 @@ class PortalAuthMiddleware:
                 if session is not None:
                     request.portal_session = session
                     request.contact = session.contact
+            if request.contact is None:
+                preview = self._preview_contact(request, workspace)
+                if preview is not None:
+                    request.contact = preview
+                    request.portal_preview = True
+                    if request.method not in SAFE_METHODS:
+                        # One guard for every portal action: preview never changes anything.
+                        return render(request, "portal/preview_refused.html", status=403)
         response = self.get_response(request)
         if match and request.COOKIES.get(settings.PORTAL_SESSION_COOKIE) and request.portal_session is None \
                 and not getattr(request, "portal_cookie_set", False):
             # A dead cookie (expired, revoked, logged out): clear it so the browser stops sending it.
             response.delete_cookie(settings.PORTAL_SESSION_COOKIE, path=portal_cookie_path(workspace))
         return response
+
+    @staticmethod
+    def _preview_contact(request, workspace: Workspace) -> Contact | None:
+        """Staff of this workspace previewing a contact's view (read-only), set from the back-office."""
+        user = getattr(request, "user", None)
+        contact_id = request.session.get(PREVIEW_SESSION_KEY) if hasattr(request, "session") else None
+        if not contact_id or user is None or not user.is_authenticated:
+            return None
+        if not Membership.objects.filter(user=user, workspace=workspace).exists():
+            return None
+        return Contact.objects.for_workspace(workspace).select_related("client").filter(pk=contact_id).first()
