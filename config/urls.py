@@ -6,5 +6,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),
     path("admin/", admin.site.urls),
     path("app/", include("accounts.urls")),
+    path("app/", include("assessments.urls")),
     path("p/", include("portal.urls")),
 ]

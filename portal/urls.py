@@ -11,3 +11,21 @@ urlpatterns = [
     path("<slug:slug>/logout", views.logout, name="logout"),
     path("<slug:slug>/logo", views.logo, name="logo"),
 ]
+
+# Evidence requests (assessments issue).
+from portal import evidence_views  # noqa: E402
+
+urlpatterns += [
+    path("<slug:slug>/assessments/", evidence_views.assessment_list, name="assessment-list"),
+    path("<slug:slug>/assessments/<int:assessment_id>/", evidence_views.assessment_detail, name="assessment-detail"),
+    path("<slug:slug>/requests/<int:request_id>/", evidence_views.request_detail, name="request-detail"),
+    path("<slug:slug>/requests/<int:request_id>/files", evidence_views.request_upload, name="request-upload"),
+    path(
+        "<slug:slug>/requests/<int:request_id>/files/<int:file_id>/delete",
+        evidence_views.file_delete,
+        name="file-delete",
+    ),
+    path("<slug:slug>/requests/<int:request_id>/submit", evidence_views.request_submit, name="request-submit"),
+    path("<slug:slug>/requests/<int:request_id>/messages", evidence_views.request_messages, name="request-messages"),
+    path("<slug:slug>/files/<int:file_id>/download", evidence_views.file_download, name="file-download"),
+]

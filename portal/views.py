@@ -111,9 +111,13 @@ def logout(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @contact_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    from portal.evidence_views import dashboard_context  # imported here: evidence_views imports this module
+
     client = request.contact.client
     events = Event.objects.for_client(client).select_related("actor_user", "actor_contact")[:20]
-    return render(request, "portal/dashboard.html", {"client": client, "events": events})
+    return render(
+        request, "portal/dashboard.html", {"client": client, "events": events, **dashboard_context(request.contact)}
+    )
 
 
 @require_GET

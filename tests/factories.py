@@ -58,3 +58,67 @@ class ContactFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"contact{n}@client.example")
     name = factory.Sequence(lambda n: f"Contact {n}")
     job_title = "CISO"
+
+
+# --- assessments ---------------------------------------------------------------------------------------
+
+from assessments.models import (  # noqa: E402
+    Assessment,
+    AssessmentAccess,
+    EvidenceFile,
+    EvidenceRequest,
+    RequestMessage,
+)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    client = factory.SubFactory(ClientFactory)
+    workspace = factory.SelfAttribute("client.workspace")
+    name = factory.Sequence(lambda n: f"PCI DSS ROC {2026 + n % 3} #{n}")
+    type = "roc"
+    organization = factory.SelfAttribute("client.name")
+
+
+class AssessmentAccessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssessmentAccess
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    contact = factory.SubFactory(ContactFactory, client=factory.SelfAttribute("..assessment.client"))
+
+
+class EvidenceRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvidenceRequest
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    requirement = factory.Sequence(lambda n: f"{n % 12 + 1}.{n % 7 + 1}.{n % 5 + 1}")
+    title = factory.Sequence(lambda n: f"Evidence item {n}")
+    description = "Provide the **current** document."
+    priority = "medium"
+
+
+class EvidenceFileFactory(factory.django.DjangoModelFactory):
+    """A row without bytes in storage: enough for counts and permissions, not for downloads."""
+
+    class Meta:
+        model = EvidenceFile
+
+    request = factory.SubFactory(EvidenceRequestFactory)
+    file = factory.Sequence(lambda n: f"evidence/test/{n:08d}")
+    original_name = factory.Sequence(lambda n: f"evidence-{n}.pdf")
+    size = 1234
+    content_type = "application/pdf"
+    sha256 = "0" * 64
+    submission_round = factory.LazyAttribute(lambda o: o.request.submission_round + 1)
+
+
+class RequestMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RequestMessage
+
+    request = factory.SubFactory(EvidenceRequestFactory)
+    body = "Please see the attached policy."

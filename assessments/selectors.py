@@ -1,0 +1,84 @@
+"""Reads that need care: fixed query counts whatever the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+
+from assessments.models import Assessment, AssessmentAccess, EvidenceRequest, Status
+
+# The sort button cycles through these, in this order.
+SORTS = {"": "Default", "req": "Requirement ↑", "-req": "Requirement ↓"}
+NEXT_SORT = {"": "req", "req": "-req", "-req": ""}
+
+
+def status_counts() -> dict[str, Count]:
+    return {
+        "total": Count("requests", distinct=True),
+        **{
+            f"n_{s}": Count("requests", filter=Q(requests__status=s), distinct=True)
+            for s in (Status.OPEN, Status.SUBMITTED, Status.UNDER_REVIEW, Status.CHANGES_REQUESTED,
+                      Status.ACCEPTED, Status.WAIVED)
+        },
+    }
+
+
+def request_list(qs: QuerySet[EvidenceRequest], *, status: str = "", priority: str = "",
+                 sort: str = "") -> QuerySet[EvidenceRequest]:
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    if priority:
+        qs = qs.filter(priority=priority)
+    qs = qs.select_related("assignee").annotate(file_count=Count("files"))
+    if sort == "req":
+        return qs.order_by("requirement_key", "id")
+    if sort == "-req":
+        return qs.order_by("-requirement_key", "-id")
+    # Default: what needs attention first: earliest due date (undated last), then requirement.
+    return qs.order_by(F("due_date").asc(nulls_last=True), "requirement_key", "id")
+
+
+@dataclass
+class Summary:
+    total: int
+    open: int
+    submitted: int
+    accepted: int
+    changes_requested: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.accepted / self.total) if self.total else 0
+
+
+def contact_assessments(contact) -> QuerySet[Assessment]:
+    """The contact's assessments with per-status counts and the date they were invited: one query."""
+    invited = AssessmentAccess.objects.filter(assessment=OuterRef("pk"), contact=contact).values("created_at")[:1]
+    return (
+        Assessment.objects.for_contact(contact)
+        .annotate(**status_counts(), invited_at=Subquery(invited))
+        .order_by("-invited_at", "-id")
+    )
+
+
+def contact_summary(contact) -> Summary:
+    agg = EvidenceRequest.objects.for_contact(contact).aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status=Status.OPEN)),
+        submitted=Count("id", filter=Q(status=Status.SUBMITTED)),
+        accepted=Count("id", filter=Q(status=Status.ACCEPTED)),
+        changes_requested=Count("id", filter=Q(status=Status.CHANGES_REQUESTED)),
+    )
+    return Summary(**agg)
+
+
+def staff_inbox(workspace) -> QuerySet[EvidenceRequest]:
+    """Submitted requests waiting for review, oldest submission first."""
+    return (
+        EvidenceRequest.objects.for_workspace(workspace)
+        .filter(status=Status.SUBMITTED)
+        .select_related("assessment__client", "assignee")
+        .annotate(file_count=Count("files"))
+        .order_by(F("submitted_at").asc(nulls_first=True), "id")
+    )

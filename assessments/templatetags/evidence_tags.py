@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django import template
+
+from assessments.files import human_size
+from assessments.markup import render_markdown
+
+register = template.Library()
+
+STATUS_BADGE = {
+    "open": "",
+    "submitted": "info",
+    "under_review": "warn",
+    "changes_requested": "danger",
+    "accepted": "ok",
+    "waived": "",
+}
+PRIORITY_BADGE = {"critical": "danger", "high": "warn", "medium": "info", "low": ""}
+
+
+@register.filter
+def markdown(text: str):
+    return render_markdown(text)
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    return STATUS_BADGE.get(status, "")
+
+
+@register.filter
+def priority_badge(priority: str) -> str:
+    return PRIORITY_BADGE.get(priority, "")
+
+
+@register.filter
+def filesize(n: int) -> str:
+    return human_size(n or 0)
+
+
+@register.filter
+def percent(part: int, whole: int) -> int:
+    return round(100 * (part or 0) / whole) if whole else 0

@@ -1,0 +1,354 @@
+"""Staff back-office views for assessments and evidence review, under /app/."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import services as account_services
+from accounts.decorators import staff_required
+from accounts.forms import InviteContactForm
+from accounts.models import Client
+from assessments import services, workflow
+from assessments.downloads import file_response
+from assessments.forms import AssessmentForm, EvidenceRequestForm, ImportForm, MessageForm, RequestFilterForm
+from assessments.importing import SAMPLE_CSV, parse_csv
+from assessments.models import Assessment, AssessmentAccess, EvidenceFile, EvidenceRequest, RequestMessage
+from assessments.selectors import NEXT_SORT, SORTS, request_list, staff_inbox, status_counts
+
+# --- access helpers: one way to load each thing, 404 for "missing" and "not yours" alike ----------
+
+
+def get_assessment_for_staff(request: HttpRequest, assessment_id: int) -> Assessment:
+    return get_object_or_404(
+        Assessment.objects.for_workspace(request.workspace).select_related("client", "lead"), pk=assessment_id
+    )
+
+
+def get_request_for_staff(request: HttpRequest, assessment: Assessment, request_id: int) -> EvidenceRequest:
+    return get_object_or_404(
+        EvidenceRequest.objects.for_workspace(request.workspace).select_related("assignee", "assessment__client"),
+        assessment=assessment, pk=request_id,
+    )
+
+
+def get_file_for_staff(request: HttpRequest, file_id: int) -> EvidenceFile:
+    return get_object_or_404(EvidenceFile.objects.for_workspace(request.workspace), pk=file_id)
+
+
+# --- assessments -------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    assessments = (
+        Assessment.objects.for_workspace(request.workspace).select_related("client").annotate(**status_counts())
+    )
+    return render(request, "assessments/assessment_list.html", {"assessments": assessments})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def assessment_create(request: HttpRequest) -> HttpResponse:
+    initial = {"lead": request.user.pk}
+    client_id = request.GET.get("client")
+    if client_id and client_id.isdigit():
+        client = Client.objects.for_workspace(request.workspace).filter(pk=client_id).first()
+        if client:
+            initial.update(client=client.pk, organization=client.name)
+    form = AssessmentForm(request.POST or None, workspace=request.workspace, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        client = data.pop("client")
+        assessment = services.create_assessment(workspace=request.workspace, client=client, actor=request.user, **data)
+        messages.success(request, f"{assessment.name} created. Add evidence requests or import a list.")
+        return redirect("assessments:assessment-detail", assessment_id=assessment.pk)
+    return render(request, "assessments/assessment_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = get_assessment_for_staff(request, assessment_id)
+    form = AssessmentForm(request.POST or None, instance=Assessment.objects.get(pk=assessment.pk),
+                          workspace=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        services.update_assessment(assessment=assessment, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Assessment saved.")
+        return redirect("assessments:assessment-detail", assessment_id=assessment.pk)
+    return render(request, "assessments/assessment_form.html", {"form": form, "assessment": assessment})
+
+
+def _access_context(request: HttpRequest, assessment: Assessment) -> dict:
+    accesses = (
+        AssessmentAccess.objects.filter(assessment=assessment).select_related("contact__client").order_by("-created_at")
+    )
+    return {
+        "assessment": assessment,
+        "client": assessment.client,
+        "accesses": accesses,
+        "portal_login_url": account_services.login_url(assessment.client.workspace),
+    }
+
+
+@require_GET
+@staff_required
+def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = get_assessment_for_staff(request, assessment_id)
+    filters = RequestFilterForm(request.GET or None)
+    filters.is_valid()
+    data = getattr(filters, "cleaned_data", {})
+    sort = request.GET.get("sort", "") if request.GET.get("sort", "") in SORTS else ""
+    requests_ = request_list(
+        EvidenceRequest.objects.filter(assessment=assessment),
+        status=data.get("status", ""), priority=data.get("priority", ""), sort=sort,
+    )
+    counts = Assessment.objects.filter(pk=assessment.pk).aggregate(**status_counts())
+    context = {
+        **_access_context(request, assessment),
+        "requests": requests_,
+        "filters": filters,
+        "sort": sort,
+        "next_sort": NEXT_SORT[sort],
+        "sort_label": SORTS[sort],
+        "counts": counts,
+    }
+    if request.htmx and request.htmx.target == "requests-table":
+        return render(request, "assessments/_requests_table.html", context)
+    return render(request, "assessments/assessment_detail.html", context)
+
+
+# --- requests ----------------------------------------------------------------------------------------
+
+
+def _request_fields(form: EvidenceRequestForm) -> dict:
+    return {k: form.cleaned_data[k] for k in services.REQUEST_FIELDS if k in form.cleaned_data}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def request_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = get_assessment_for_staff(request, assessment_id)
+    form = EvidenceRequestForm(request.POST or None, workspace=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        evidence = services.create_request(assessment=assessment, actor=request.user, **_request_fields(form))
+        messages.success(request, f"Request {evidence.requirement} added.")
+        if "add_another" in request.POST:
+            return redirect("assessments:request-create", assessment_id=assessment.pk)
+        return redirect("assessments:assessment-detail", assessment_id=assessment.pk)
+    return render(request, "assessments/request_form.html", {"form": form, "assessment": assessment})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def request_edit(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
+    assessment = get_assessment_for_staff(request, assessment_id)
+    evidence = get_request_for_staff(request, assessment, request_id)
+    form = EvidenceRequestForm(request.POST or None, instance=EvidenceRequest.objects.get(pk=evidence.pk),
+                               workspace=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        services.update_request(evidence=evidence, actor=request.user, **_request_fields(form))
+        messages.success(request, "Request saved.")
+        return redirect("assessments:request-detail", assessment_id=assessment.pk, request_id=evidence.pk)
+    return render(
+        request, "assessments/request_form.html", {"form": form, "assessment": assessment, "evidence": evidence}
+    )
+
+
+def _thread_context(evidence: EvidenceRequest) -> dict:
+    return {
+        "evidence": evidence,
+        "thread": RequestMessage.objects.filter(request=evidence).select_related("author_user", "author_contact"),
+        "message_form": MessageForm(),
+    }
+
+
+@require_GET
+@staff_required
+def request_detail(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
+    assessment = get_assessment_for_staff(request, assessment_id)
+    evidence = get_request_for_staff(request, assessment, request_id)
+    files = EvidenceFile.objects.filter(request=evidence).select_related("uploaded_by_contact", "uploaded_by_user")
+    return render(
+        request,
+        "assessments/request_detail.html",
+        {
+            **_thread_context(evidence),
+            "assessment": assessment,
+            "files": files,
+            "actions": workflow.allowed_targets(evidence.status, workflow.STAFF),
+        },
+    )
+
+
+@require_POST
+@staff_required
+def request_transition(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
+    assessment = get_assessment_for_staff(request, assessment_id)
+    evidence = get_request_for_staff(request, assessment, request_id)
+    try:
+        evidence = workflow.transition(
+            evidence=evidence, to=request.POST.get("to", ""), user=request.user, note=request.POST.get("note", "")
+        )
+    except workflow.TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{evidence.requirement} is now {evidence.get_status_display().lower()}.")
+    return redirect("assessments:request-detail", assessment_id=assessment.pk, request_id=evidence.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def request_messages(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
+    """The thread list fragment (polled by htmx) and posting to it; without JS, back to the page."""
+    assessment = get_assessment_for_staff(request, assessment_id)
+    evidence = get_request_for_staff(request, assessment, request_id)
+    page = reverse("assessments:request-detail", kwargs={"assessment_id": assessment.pk, "request_id": evidence.pk})
+    error = None
+    if request.method == "POST":
+        error = post_message_from_form(request, evidence, user=request.user)
+        if not request.htmx:
+            if error:
+                messages.error(request, error)
+            return redirect(page + "#messages")
+    elif not request.htmx:
+        return redirect(page + "#messages")
+    return render_thread_list(
+        request, evidence, viewer="staff", error=error,
+        thread_url=reverse("assessments:request-messages",
+                           kwargs={"assessment_id": assessment.pk, "request_id": evidence.pk}),
+    )
+
+
+def post_message_from_form(request: HttpRequest, evidence: EvidenceRequest, **actor) -> str:
+    """Post the message in request.POST; '' on success, else the error to show."""
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return " ".join(form.errors.get("body", ["Write a message first."]))
+    try:
+        services.post_message(evidence=evidence, body=form.cleaned_data["body"], **actor)
+    except services.ServiceError as exc:
+        return str(exc)
+    return ""
+
+
+def render_thread_list(request: HttpRequest, evidence: EvidenceRequest, *, viewer: str, thread_url: str,
+                       error: str | None) -> HttpResponse:
+    return render(
+        request,
+        "includes/evidence_thread_list.html",
+        {**_thread_context(evidence), "viewer": viewer, "thread_url": thread_url, "thread_error": error},
+    )
+
+
+@require_GET
+@staff_required
+def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
+    return file_response(get_file_for_staff(request, file_id))
+
+
+# --- bulk import -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def request_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Upload a CSV → preview with row errors → confirm creates the good rows."""
+    assessment = get_assessment_for_staff(request, assessment_id)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        preview = parse_csv(form.cleaned_data["csv_text"], assessment=assessment)
+        if "confirm" in request.POST and not preview.header_error:
+            if not preview.good:
+                messages.error(request, "No valid rows to import.")
+            else:
+                created = services.import_requests(
+                    assessment=assessment, actor=request.user, rows=[row.data for row in preview.good]
+                )
+                skipped = len(preview.bad)
+                note = f"Imported {len(created)} request{'s' if len(created) != 1 else ''}."
+                if skipped:
+                    note += f" Skipped {skipped} row{'s' if skipped != 1 else ''} with errors."
+                messages.success(request, note)
+                return redirect("assessments:assessment-detail", assessment_id=assessment.pk)
+    return render(
+        request,
+        "assessments/import.html",
+        {"assessment": assessment, "form": form, "preview": preview,
+         "csv_text": form.cleaned_data.get("csv_text", "") if form.is_bound and form.is_valid() else ""},
+    )
+
+
+@require_GET
+@staff_required
+def import_sample(request: HttpRequest) -> HttpResponse:
+    return FileResponse(
+        SAMPLE_CSV.open("rb"), as_attachment=True, filename="pci-dss-evidence-requests.csv", content_type="text/csv"
+    )
+
+
+# --- invite from an assessment --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def assessment_invite(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The foundation's Invite Client dialog, granting this assessment. Company = the engagement's client."""
+    assessment = get_assessment_for_staff(request, assessment_id)
+    client = assessment.client
+    form = InviteContactForm(request.POST or None, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.invite_to_assessment(
+                assessment=assessment, email=form.cleaned_data["email"], name=form.cleaned_data["name"],
+                job_title=form.cleaned_data["job_title"], actor=request.user,
+            )
+        except account_services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            note = f"Invitation sent to {result.contact.email} for {assessment.name}."
+            if result.portal_enabled_now:
+                note += f" The portal is now enabled for {client.name}."
+            messages.success(request, note)
+            if request.htmx:
+                response = render(request, "assessments/_invite_success.html", _access_context(request, assessment))
+                response["HX-Trigger"] = "invite-sent"
+                return response
+            return redirect("assessments:assessment-detail", assessment_id=assessment.pk)
+    # The foundation's dialog templates, pointed at this view (invite_action) instead of the client hub's.
+    context = {
+        "client": client, "form": form, "assessment": assessment,
+        "invite_action": reverse("assessments:assessment-invite", kwargs={"assessment_id": assessment.pk}),
+    }
+    if request.htmx:
+        return render(request, "accounts/_invite_dialog.html", context)
+    return render(request, "assessments/invite_page.html", context)
+
+
+@require_POST
+@staff_required
+def access_revoke(request: HttpRequest, assessment_id: int, access_id: int) -> HttpResponse:
+    assessment = get_assessment_for_staff(request, assessment_id)
+    access = get_object_or_404(
+        AssessmentAccess.objects.select_related("contact", "assessment"), assessment=assessment, pk=access_id
+    )
+    services.revoke_assessment_access(access=access, actor=request.user)
+    messages.success(request, f"{access.contact.display_name} no longer sees {assessment.name}.")
+    if request.htmx:
+        return render(request, "assessments/_access.html", _access_context(request, assessment))
+    return redirect("assessments:assessment-detail", assessment_id=assessment.pk)
+
+
+# --- inbox -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "assessments/inbox.html", {"requests": staff_inbox(request.workspace)})
+

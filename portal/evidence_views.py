@@ -1,0 +1,225 @@
+"""Client-side evidence views: assessments, request lists, request detail with uploads, messages, downloads.
+
+Everything is loaded through `for_contact(contact)` scopes; anything else is a 404.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments import services, workflow
+from assessments.downloads import file_response
+from assessments.files import human_size
+from assessments.forms import MessageForm
+from assessments.models import Assessment, EvidenceFile, EvidenceRequest, Status
+from assessments.selectors import NEXT_SORT, SORTS, contact_assessments, contact_summary, request_list
+from assessments.views import post_message_from_form, render_thread_list
+from portal.decorators import contact_required
+from portal.views import _client_ip
+
+# --- access helpers ----------------------------------------------------------------------------------
+
+
+def get_assessment_for_contact(request: HttpRequest, assessment_id: int) -> Assessment:
+    return get_object_or_404(Assessment.objects.for_contact(request.contact), pk=assessment_id)
+
+
+def get_request_for_contact(request: HttpRequest, request_id: int) -> EvidenceRequest:
+    return get_object_or_404(
+        EvidenceRequest.objects.for_contact(request.contact).select_related("assessment"), pk=request_id
+    )
+
+
+def get_file_for_contact(request: HttpRequest, file_id: int) -> EvidenceFile:
+    return get_object_or_404(EvidenceFile.objects.for_contact(request.contact), pk=file_id)
+
+
+def _require_section(request: HttpRequest) -> None:
+    if not request.contact.client.show_assessments:
+        raise Http404("Assessments are hidden for this client")
+
+
+def dashboard_context(contact) -> dict:
+    """What the portal dashboard shows about evidence: two queries whatever the number of requests."""
+    if not contact.client.show_assessments:
+        return {}
+    return {"summary": contact_summary(contact), "assessment_cards": list(contact_assessments(contact))}
+
+
+# --- assessments and request lists -------------------------------------------------------------------
+
+
+@require_GET
+@contact_required
+def assessment_list(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_section(request)
+    return render(request, "portal/assessments/assessment_list.html", dashboard_context(request.contact))
+
+
+@require_GET
+@contact_required
+def assessment_detail(request: HttpRequest, slug: str, assessment_id: int) -> HttpResponse:
+    assessment = get_assessment_for_contact(request, assessment_id)
+    status = request.GET.get("status", "")
+    status = status if status in Status.values else ""
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else ""
+    rows = request_list(EvidenceRequest.objects.filter(assessment=assessment), status=status, sort=sort)
+    context = {
+        "assessment": assessment,
+        "requests": rows,
+        "status": status,
+        "sort": sort,
+        "next_sort": NEXT_SORT[sort],
+        "sort_label": SORTS[sort],
+        "next_sort_label": SORTS[NEXT_SORT[sort]],
+        "statuses": Status.choices,
+    }
+    if request.htmx and request.htmx.target == "requests":
+        return render(request, "portal/assessments/_requests.html", context)
+    return render(request, "portal/assessments/assessment_detail.html", context)
+
+
+# --- one request -------------------------------------------------------------------------------------
+
+
+def _files_context(request: HttpRequest, evidence: EvidenceRequest) -> dict:
+    files = list(EvidenceFile.objects.filter(request=evidence).select_related("uploaded_by_contact", "uploaded_by_user"))
+    for f in files:
+        f.submitted = f.is_submitted(evidence)
+    return {
+        "evidence": evidence,
+        "files": files,
+        "can_edit": evidence.client_can_edit,
+        "can_submit": evidence.client_can_edit and bool(files),
+        "max_upload": human_size(settings.EVIDENCE_MAX_UPLOAD_BYTES),
+        "max_upload_bytes": settings.EVIDENCE_MAX_UPLOAD_BYTES,
+        "accept": ",".join(sorted(settings.EVIDENCE_ALLOWED_TYPES)),
+    }
+
+
+def _thread_url(request: HttpRequest, evidence: EvidenceRequest) -> str:
+    return reverse("portal:request-messages", kwargs={"slug": request.portal_workspace.slug, "request_id": evidence.pk})
+
+
+@require_GET
+@contact_required
+def request_detail(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    evidence = get_request_for_contact(request, request_id)
+    from assessments.models import RequestMessage
+
+    context = {
+        **_files_context(request, evidence),
+        "assessment": evidence.assessment,
+        "thread": RequestMessage.objects.filter(request=evidence).select_related("author_user", "author_contact"),
+        "thread_url": _thread_url(request, evidence),
+        "message_form": MessageForm(),
+        "viewer": "client",
+    }
+    return render(request, "portal/assessments/request_detail.html", context)
+
+
+def _is_xhr(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest" or bool(request.htmx)
+
+
+def _files_fragment(request: HttpRequest, evidence: EvidenceRequest, status: int = 200, error: str = "") -> HttpResponse:
+    evidence.refresh_from_db()
+    return render(
+        request, "portal/assessments/_files.html", {**_files_context(request, evidence), "upload_error": error},
+        status=status,
+    )
+
+
+@require_POST
+@contact_required
+def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    """One file per XHR from the upload widget (or several from the no-JS form). Returns the files fragment."""
+    evidence = get_request_for_contact(request, request_id)
+    xhr = _is_xhr(request)
+    # The widget sends one file per request: refuse an oversized body before Django parses (and spools) it.
+    limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
+    if xhr and int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
+        return _files_fragment(request, evidence, 413, f"That file is larger than the {human_size(limit)} limit.")
+    uploads = request.FILES.getlist("file")
+    if not uploads:
+        error = "Choose a file to upload."
+        if xhr:
+            return _files_fragment(request, evidence, 400, error)
+        messages.error(request, error)
+        return redirect("portal:request-detail", slug=slug, request_id=evidence.pk)
+    errors, stored = [], []
+    for upload in uploads:
+        try:
+            stored.append(
+                services.upload_file(evidence=evidence, upload=upload, contact=request.contact, ip=_client_ip(request))
+            )
+        except services.ServiceError as exc:
+            errors.append(str(exc))
+    if xhr:
+        return _files_fragment(request, evidence, 400 if errors else 200, " ".join(errors))
+    for error in errors:
+        messages.error(request, error)
+    if stored:
+        messages.success(request, f"Uploaded {', '.join(f.original_name for f in stored)}.")
+    return redirect("portal:request-detail", slug=slug, request_id=evidence.pk)
+
+
+@require_POST
+@contact_required
+def file_delete(request: HttpRequest, slug: str, request_id: int, file_id: int) -> HttpResponse:
+    evidence = get_request_for_contact(request, request_id)
+    record = get_object_or_404(EvidenceFile.objects.for_contact(request.contact), request=evidence, pk=file_id)
+    error = ""
+    try:
+        services.delete_file(file=record, contact=request.contact)
+    except services.ServiceError as exc:
+        error = str(exc)
+    if _is_xhr(request):
+        return _files_fragment(request, evidence, 200, error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"Deleted {record.original_name}.")
+    return redirect("portal:request-detail", slug=slug, request_id=evidence.pk)
+
+
+@require_POST
+@contact_required
+def request_submit(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    evidence = get_request_for_contact(request, request_id)
+    try:
+        workflow.transition(evidence=evidence, to=Status.SUBMITTED, contact=request.contact)
+    except workflow.TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Submitted for review. Your assessor has been notified.")
+    return redirect("portal:request-detail", slug=slug, request_id=evidence.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@contact_required
+def request_messages(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    evidence = get_request_for_contact(request, request_id)
+    page = reverse("portal:request-detail", kwargs={"slug": slug, "request_id": evidence.pk}) + "#messages"
+    error = None
+    if request.method == "POST":
+        error = post_message_from_form(request, evidence, contact=request.contact)
+        if not request.htmx:
+            if error:
+                messages.error(request, error)
+            return redirect(page)
+    elif not request.htmx:
+        return redirect(page)
+    return render_thread_list(request, evidence, viewer="client", error=error, thread_url=_thread_url(request, evidence))
+
+
+@require_GET
+@contact_required
+def file_download(request: HttpRequest, slug: str, file_id: int) -> HttpResponse:
+    return file_response(get_file_for_contact(request, file_id))
