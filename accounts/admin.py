@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import Client, Contact, MagicLink, Membership, PortalSession, StaffInvite, User, Workspace
+from accounts.models import (
+    Client,
+    Contact,
+    MagicLink,
+    Membership,
+    PortalSession,
+    StaffInvite,
+    User,
+    Workspace,
+)
 
 # The admin is a superuser tool (plans are set here for now); firm staff never see it.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser

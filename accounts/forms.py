@@ -10,7 +10,9 @@ from accounts.models import Client, Role, hex_colour
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
 
 
 class SignupForm(forms.Form):
@@ -18,7 +20,8 @@ class SignupForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=150, required=False)
     email = forms.EmailField(label="Work email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
-        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 10 characters, not a common password.",
     )
 
@@ -31,7 +34,9 @@ class SignupForm(forms.Form):
 
 class JoinForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=150)
-    password = forms.CharField(label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean_password(self):
         password_validation.validate_password(self.cleaned_data["password"])
@@ -68,11 +73,15 @@ class StaffInviteForm(forms.Form):
 
 class BrandingForm(forms.Form):
     accent_color = forms.CharField(
-        label="Accent colour", max_length=7, validators=[hex_colour],
+        label="Accent colour",
+        max_length=7,
+        validators=[hex_colour],
         widget=forms.TextInput(attrs={"type": "color"}),
     )
     logo = forms.FileField(
-        label="Logo", required=False, help_text="PNG, JPEG, GIF or WebP, up to 1 MB. Shown in your portal's header."
+        label="Logo",
+        required=False,
+        help_text="PNG, JPEG, GIF or WebP, up to 1 MB. Shown in your portal's header.",
     )
     remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
 
@@ -112,7 +121,9 @@ class QueuedPasswordResetForm(forms.Form):
     skipped and the page says the same thing either way.
     """
 
-    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     def save(self, **kwargs) -> None:
         from django.db import transaction

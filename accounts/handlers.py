@@ -52,8 +52,10 @@ def login_link_email(*, workspace_id: int, email: str) -> None:
     if workspace is None:
         return
     contact = (
-        Contact.objects.for_workspace(workspace).select_related("client", "workspace")
-        .filter(email__iexact=email).first()
+        Contact.objects.for_workspace(workspace)
+        .select_related("client", "workspace")
+        .filter(email__iexact=email)
+        .first()
     )
     if contact is None:
         return  # unknown address: nothing is sent, and the requester was told the same as everyone
@@ -75,7 +77,9 @@ def login_link_email(*, workspace_id: int, email: str) -> None:
 
 @outbox.handler("accounts.staff_invite_email")
 def staff_invite_email(*, invite_id: int) -> None:
-    invite = StaffInvite.objects.pending().select_related("workspace", "invited_by").filter(pk=invite_id).first()
+    invite = (
+        StaffInvite.objects.pending().select_related("workspace", "invited_by").filter(pk=invite_id).first()
+    )
     if invite is None:
         return
     raw, digest = new_token()
@@ -102,6 +106,11 @@ def password_reset_email(*, user_id: int) -> None:
         return
     path = reverse(
         "accounts:password-reset-confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
-    send_templated_email(to=user.email, template="password_reset", context={"user": user, "link": settings.SITE_URL + path})
+    send_templated_email(
+        to=user.email, template="password_reset", context={"user": user, "link": settings.SITE_URL + path}
+    )

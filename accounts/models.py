@@ -243,7 +243,9 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name", "email"]
-        constraints = [models.UniqueConstraint(Lower("email"), "workspace", name="uniq_contact_email_per_workspace")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "workspace", name="uniq_contact_email_per_workspace")
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email

@@ -102,14 +102,19 @@ def invite_staff(*, workspace: Workspace, email: str, role: str, actor: User) ->
         invited_by=actor,
         expires_at=timezone.now() + timedelta(days=7),
     )
-    record_event(workspace=workspace, verb="staff.invited", actor_user=actor, target=invite, data={"email": email})
+    record_event(
+        workspace=workspace, verb="staff.invited", actor_user=actor, target=invite, data={"email": email}
+    )
     outbox.enqueue("accounts.staff_invite_email", invite_id=invite.pk)
     return invite
 
 
 def find_staff_invite(raw_token: str) -> StaffInvite | None:
     return (
-        StaffInvite.objects.pending().select_related("workspace").filter(token_hash=hash_token(raw_token)).first()
+        StaffInvite.objects.pending()
+        .select_related("workspace")
+        .filter(token_hash=hash_token(raw_token))
+        .first()
     )
 
 
@@ -130,8 +135,15 @@ def accept_staff_invite(*, invite: StaffInvite, user: User) -> Membership:
 
 
 @transaction.atomic
-def update_branding(*, workspace: Workspace, actor: User, accent_color: str, logo=None, logo_type: str = "",
-                    remove_logo: bool = False) -> Workspace:
+def update_branding(
+    *,
+    workspace: Workspace,
+    actor: User,
+    accent_color: str,
+    logo=None,
+    logo_type: str = "",
+    remove_logo: bool = False,
+) -> Workspace:
     workspace.accent_color = accent_color
     fields = ["accent_color"]
     if remove_logo and workspace.logo:
@@ -197,7 +209,11 @@ def disable_portal(*, client: Client, actor: User) -> Client:
     ended = _end_sessions(PortalSession.objects.filter(contact__client=client), "portal_disabled")
     _expire_links(MagicLink.objects.filter(contact__client=client))
     record_event(
-        workspace=client.workspace, client=client, verb="portal.disabled", actor_user=actor, target=client,
+        workspace=client.workspace,
+        client=client,
+        verb="portal.disabled",
+        actor_user=actor,
+        target=client,
         data={"sessions_ended": ended},
     )
     return client
@@ -207,8 +223,12 @@ def disable_portal(*, client: Client, actor: User) -> Client:
 def revoke_client_sessions(*, client: Client, actor: User) -> int:
     ended = _end_sessions(PortalSession.objects.filter(contact__client=client), "sessions_revoked")
     record_event(
-        workspace=client.workspace, client=client, verb="portal.sessions_revoked", actor_user=actor,
-        target=client, data={"sessions_ended": ended},
+        workspace=client.workspace,
+        client=client,
+        verb="portal.sessions_revoked",
+        actor_user=actor,
+        target=client,
+        data={"sessions_ended": ended},
     )
     return ended
 
@@ -221,8 +241,12 @@ def set_visibility(*, client: Client, actor: User, values: dict[str, bool]) -> C
     if changed:
         client.save(update_fields=list(changed))
         record_event(
-            workspace=client.workspace, client=client, verb="portal.visibility_changed", actor_user=actor,
-            target=client, data=changed,
+            workspace=client.workspace,
+            client=client,
+            verb="portal.visibility_changed",
+            actor_user=actor,
+            target=client,
+            data=changed,
         )
     return client
 
@@ -238,7 +262,9 @@ class InviteResult:
 
 
 @transaction.atomic
-def invite_contact(*, client: Client, email: str, actor: User, name: str = "", job_title: str = "") -> InviteResult:
+def invite_contact(
+    *, client: Client, email: str, actor: User, name: str = "", job_title: str = ""
+) -> InviteResult:
     """Invite (or re-invite) a contact and email them a sign-in link.
 
     Inviting is the staff member saying "this client should use the portal", so a client whose portal
@@ -267,13 +293,21 @@ def invite_contact(*, client: Client, email: str, actor: User, name: str = "", j
         try:
             with transaction.atomic():
                 contact = Contact.objects.create(
-                    client=client, workspace=client.workspace, email=email, name=name.strip(),
-                    job_title=job_title.strip(), invited_by=actor,
+                    client=client,
+                    workspace=client.workspace,
+                    email=email,
+                    name=name.strip(),
+                    job_title=job_title.strip(),
+                    invited_by=actor,
                 )
         except IntegrityError as exc:  # a concurrent invite of the same address won the race
             raise ServiceError(f"{email} was just invited by someone else.") from exc
     record_event(
-        workspace=client.workspace, client=client, verb="contact.invited", actor_user=actor, target=contact,
+        workspace=client.workspace,
+        client=client,
+        verb="contact.invited",
+        actor_user=actor,
+        target=contact,
         data={"email": email, "reinvited": existing is not None},
     )
     outbox.enqueue("accounts.contact_invite_email", contact_id=contact.pk, invited_by_id=actor.pk)
@@ -287,7 +321,10 @@ def resend_invite(*, contact: Contact, actor: User) -> None:
     if not contact.client.portal_enabled:
         raise PortalAccessError("The portal is disabled for this client. Enable it first.")
     record_event(
-        workspace=contact.workspace, client=contact.client, verb="contact.invite_resent", actor_user=actor,
+        workspace=contact.workspace,
+        client=contact.client,
+        verb="contact.invite_resent",
+        actor_user=actor,
         target=contact,
     )
     outbox.enqueue("accounts.contact_invite_email", contact_id=contact.pk, invited_by_id=actor.pk)
@@ -301,8 +338,12 @@ def revoke_contact(*, contact: Contact, actor: User) -> Contact:
     ended = _end_sessions(contact.portal_sessions.all(), "access_revoked")
     _expire_links(contact.magic_links.all())
     record_event(
-        workspace=contact.workspace, client=contact.client, verb="contact.revoked", actor_user=actor,
-        target=contact, data={"sessions_ended": ended},
+        workspace=contact.workspace,
+        client=contact.client,
+        verb="contact.revoked",
+        actor_user=actor,
+        target=contact,
+        data={"sessions_ended": ended},
     )
     return contact
 
@@ -381,7 +422,12 @@ def _check_link(link: MagicLink | None) -> None:
 
 @transaction.atomic
 def consume_magic_link(
-    *, workspace: Workspace, raw_token: str, ip: str | None, user_agent: str, previous_session_token: str | None
+    *,
+    workspace: Workspace,
+    raw_token: str,
+    ip: str | None,
+    user_agent: str,
+    previous_session_token: str | None,
 ) -> SignIn:
     link = peek_magic_link(workspace=workspace, raw_token=raw_token)
     # Conditional update: of two simultaneous POSTs exactly one sees a row to spend.
@@ -390,9 +436,7 @@ def consume_magic_link(
         raise InvalidLink("used")
     contact = link.contact
     if previous_session_token:  # rotate: a login never reuses a session that existed before it
-        _end_sessions(
-            PortalSession.objects.filter(token_hash=hash_token(previous_session_token)), "rotated"
-        )
+        _end_sessions(PortalSession.objects.filter(token_hash=hash_token(previous_session_token)), "rotated")
     raw, digest = new_token()
     now = timezone.now()
     session = PortalSession.objects.create(
@@ -406,7 +450,11 @@ def consume_magic_link(
     )
     Contact.objects.filter(pk=contact.pk).update(last_access_at=now)
     record_event(
-        workspace=workspace, client=contact.client, verb="portal.login", actor_contact=contact, target=contact,
+        workspace=workspace,
+        client=contact.client,
+        verb="portal.login",
+        actor_contact=contact,
+        target=contact,
         data={"purpose": link.purpose},
     )
     return SignIn(session=session, raw_token=raw)
@@ -437,16 +485,22 @@ def resolve_portal_session(*, workspace: Workspace, raw_token: str) -> PortalSes
 def logout_portal(*, session: PortalSession) -> None:
     _end_sessions(PortalSession.objects.filter(pk=session.pk), "logout")
     record_event(
-        workspace=session.workspace, client=session.contact.client, verb="portal.logout",
-        actor_contact=session.contact, target=session.contact,
+        workspace=session.workspace,
+        client=session.contact.client,
+        verb="portal.logout",
+        actor_contact=session.contact,
+        target=session.contact,
     )
 
 
 # Staff-side helper reused by the management command.
 def support_link(*, workspace: Workspace, email: str) -> str:
-    contact = Contact.objects.for_workspace(workspace).select_related("client", "workspace").filter(
-        email__iexact=email.strip()
-    ).first()
+    contact = (
+        Contact.objects.for_workspace(workspace)
+        .select_related("client", "workspace")
+        .filter(email__iexact=email.strip())
+        .first()
+    )
     if contact is None:
         raise PortalAccessError(f"No contact {email} in workspace {workspace.slug}.")
     return issue_magic_link(contact=contact, purpose=LinkPurpose.SUPPORT)

@@ -57,8 +57,10 @@ class StaffLoginView(auth_views.LoginView):
             form = self.get_form()
             form.is_valid()
             return render(
-                request, self.template_name,
-                {"form": form, "limited": True}, status=429,
+                request,
+                self.template_name,
+                {"form": form, "limited": True},
+                status=429,
             )
         return super().post(request, *args, **kwargs)
 
@@ -81,7 +83,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             request.session[StaffWorkspaceMiddleware.SESSION_KEY] = membership.workspace_id
-            messages.success(request, f"Welcome to Portal. {membership.workspace.name} is ready: add your first client.")
+            messages.success(
+                request, f"Welcome to Portal. {membership.workspace.name} is ready: add your first client."
+            )
             return redirect("accounts:client-list")
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -116,7 +120,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = User.objects.create_user(
-            email=invite.email, password=form.cleaned_data["password"], full_name=form.cleaned_data["full_name"]
+            email=invite.email,
+            password=form.cleaned_data["password"],
+            full_name=form.cleaned_data["full_name"],
         )
         membership = services.accept_staff_invite(invite=invite, user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -149,7 +155,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            client = services.create_client(workspace=request.workspace, name=form.cleaned_data["name"], actor=request.user)
+            client = services.create_client(
+                workspace=request.workspace, name=form.cleaned_data["name"], actor=request.user
+            )
         except services.ServiceError as exc:
             form.add_error("name", str(exc))
         else:
@@ -267,7 +275,9 @@ def portal_enable(request: HttpRequest, client_id: int) -> HttpResponse:
 def portal_disable(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
     services.disable_portal(client=client, actor=request.user)
-    messages.success(request, f"The portal is disabled for {client.name}: sessions ended and no new links work.")
+    messages.success(
+        request, f"The portal is disabled for {client.name}: sessions ended and no new links work."
+    )
     return redirect("accounts:client-detail", client_id=client.pk)
 
 
@@ -277,7 +287,8 @@ def portal_revoke_sessions(request: HttpRequest, client_id: int) -> HttpResponse
     client = get_client_for_staff(request, client_id)
     ended = services.revoke_client_sessions(client=client, actor=request.user)
     messages.success(
-        request, f"Ended {ended} session{'s' if ended != 1 else ''}. Contacts keep access and can sign in again."
+        request,
+        f"Ended {ended} session{'s' if ended != 1 else ''}. Contacts keep access and can sign in again.",
     )
     return redirect("accounts:client-detail", client_id=client.pk)
 
@@ -289,7 +300,9 @@ def portal_visibility(request: HttpRequest, client_id: int) -> HttpResponse:
     form = VisibilityForm(request.POST, instance=Client.objects.get(pk=client.pk))
     if form.is_valid():
         services.set_visibility(
-            client=client, actor=request.user, values={k: form.cleaned_data[k] for k in Client.VISIBILITY_FIELDS}
+            client=client,
+            actor=request.user,
+            values={k: form.cleaned_data[k] for k in Client.VISIBILITY_FIELDS},
         )
         messages.success(request, "Portal sections updated.")
     return redirect("accounts:client-detail", client_id=client.pk)
@@ -342,7 +355,9 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.invite_staff(
-                workspace=request.workspace, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                workspace=request.workspace,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
                 actor=request.user,
             )
         except services.ServiceError as exc:
@@ -357,7 +372,9 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def activity_list(request: HttpRequest) -> HttpResponse:
-    events = Event.objects.for_workspace(request.workspace).select_related("actor_user", "actor_contact", "client")
+    events = Event.objects.for_workspace(request.workspace).select_related(
+        "actor_user", "actor_contact", "client"
+    )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/activity.html", {"page": page})
 
@@ -369,9 +386,12 @@ password_reset = ratelimit(key="ip", rate="10/15m", method="POST", block=True)(
         success_url=reverse_lazy("accounts:password-reset-done"),
     )
 )
-password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="accounts/password_reset_confirm.html", success_url=reverse_lazy("accounts:password-reset-complete")
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("accounts:password-reset-complete"),
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"

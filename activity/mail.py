@@ -7,7 +7,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
-def send_templated_email(*, to: str, template: str, context: dict[str, Any], reply_to: str | None = None) -> None:
+def send_templated_email(
+    *, to: str, template: str, context: dict[str, Any], reply_to: str | None = None
+) -> None:
     """Render templates/emails/<template>.{subject.txt,txt,html} and send one message.
 
     Call only from a Celery task (see activity.outbox): never from a request.

@@ -58,8 +58,19 @@ def world(db) -> World:
     MembershipFactory(user=outsider_staff, workspace=ws_b, role=Role.OWNER)
     outsider_client = ClientFactory(workspace=ws_b, name="Bravo Client")
     outsider_contact = ContactFactory(client=outsider_client, email="mallory@bravoclient.example")
-    return World(ws, owner, member, client, contact, other_client, other_contact, ws_b, outsider_staff,
-                 outsider_client, outsider_contact)
+    return World(
+        ws,
+        owner,
+        member,
+        client,
+        contact,
+        other_client,
+        other_contact,
+        ws_b,
+        outsider_staff,
+        outsider_client,
+        outsider_contact,
+    )
 
 
 def staff_client(user) -> HttpClient:

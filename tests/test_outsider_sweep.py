@@ -35,6 +35,10 @@ ID_FOR: dict[str, Callable] = {
 # adds their ids to ID_FOR-style lookups on `world.extra`.
 SWEEP_EXTRAS: list[Callable] = []
 
+from tests.assessments.sweep import evidence_sweep_extra  # noqa: E402
+
+SWEEP_EXTRAS.append(evidence_sweep_extra)
+
 
 def _walk(patterns, prefix="", ns=""):
     for p in patterns:

@@ -32,8 +32,13 @@ def test_production_refuses_to_start_without_allowed_hosts():
 
 def test_check_deploy_is_clean_in_production_mode():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="0", SECRET_KEY="a-very-long-random-production-secret-" + "z8Y" * 20, ALLOWED_HOSTS="portal.example.com",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="a-very-long-random-production-secret-" + "z8Y" * 20,
+        ALLOWED_HOSTS="portal.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -49,4 +54,6 @@ def test_security_headers_on_a_page(client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     csp = response["Content-Security-Policy"]
-    assert "script-src 'self' 'nonce-" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert (
+        "script-src 'self' 'nonce-" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    )

@@ -32,7 +32,9 @@ def test_invite_dialog_fragment_has_locked_company(world, owner_http):
     body = response.content.decode()
     assert "<html" not in body  # a fragment for the dialog
     assert 'name="email"' in body and "Job title" in body
-    assert re.search(r'name="company"[^>]*value="Secretco Payments"|value="Secretco Payments"[^>]*name="company"', body)
+    assert re.search(
+        r'name="company"[^>]*value="Secretco Payments"|value="Secretco Payments"[^>]*name="company"', body
+    )
     assert "disabled" in body and "Send Invite" in body
     full = owner_http.get(url)
     assert b"<html" in full.content  # works without JavaScript too
@@ -42,7 +44,12 @@ def test_invite_sends_email_with_working_link_and_lists_contact(world, owner_htt
     url = reverse("accounts:contact-invite", kwargs={"client_id": world.client.pk})
     response = owner_http.post(
         url,
-        {"email": "New.Person@Secretco.example", "name": "New Person", "job_title": "IT Lead", "company": "Evil Corp"},
+        {
+            "email": "New.Person@Secretco.example",
+            "name": "New Person",
+            "job_title": "IT Lead",
+            "company": "Evil Corp",
+        },
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -90,7 +97,9 @@ def test_invite_enables_the_portal_within_seats(world, owner_http):
 
 def test_revoke_ends_access_and_sessions_at_once(world, owner_http):
     http = portal_client(world.contact)
-    url = reverse("accounts:contact-revoke", kwargs={"client_id": world.client.pk, "contact_id": world.contact.pk})
+    url = reverse(
+        "accounts:contact-revoke", kwargs={"client_id": world.client.pk, "contact_id": world.contact.pk}
+    )
     response = owner_http.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and b"Revoked" in response.content
     assert http.get("/p/alpha/").status_code == 302
@@ -99,7 +108,9 @@ def test_revoke_ends_access_and_sessions_at_once(world, owner_http):
 
 
 def test_resend_sends_a_new_link_and_refuses_revoked(world, owner_http):
-    url = reverse("accounts:contact-resend", kwargs={"client_id": world.client.pk, "contact_id": world.contact.pk})
+    url = reverse(
+        "accounts:contact-resend", kwargs={"client_id": world.client.pk, "contact_id": world.contact.pk}
+    )
     owner_http.post(url)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [world.contact.email]
     services.revoke_contact(contact=world.contact, actor=world.owner)
@@ -164,7 +175,10 @@ def test_visibility_toggles_save(world, owner_http):
 
 def test_state_changes_need_post(world, owner_http):
     for name in ["portal-enable", "portal-disable", "portal-revoke-sessions"]:
-        assert owner_http.get(reverse(f"accounts:{name}", kwargs={"client_id": world.client.pk})).status_code == 405
+        assert (
+            owner_http.get(reverse(f"accounts:{name}", kwargs={"client_id": world.client.pk})).status_code
+            == 405
+        )
 
 
 def test_csrf_is_enforced_on_posts(world):

@@ -11,8 +11,12 @@ from activity.models import Event
 def test_signup_creates_free_workspace_with_owner_and_signs_in(client):
     response = client.post(
         reverse("accounts:signup"),
-        {"workspace_name": "Kite & Co Assessors", "full_name": "Kim", "email": "Kim@Kite.example",
-         "password": "a-long-unusual-pass-77"},
+        {
+            "workspace_name": "Kite & Co Assessors",
+            "full_name": "Kim",
+            "email": "Kim@Kite.example",
+            "password": "a-long-unusual-pass-77",
+        },
     )
     assert response.status_code == 302
     ws = Workspace.objects.get()

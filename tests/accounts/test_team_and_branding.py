@@ -24,7 +24,9 @@ def _png() -> bytes:
 def test_teammates_need_the_team_plan(world, owner_http):
     world.ws.plan = Plan.SOLO
     world.ws.save()
-    response = owner_http.post(reverse("accounts:staff-invite"), {"email": "new@alpha.example", "role": "member"}, follow=True)
+    response = owner_http.post(
+        reverse("accounts:staff-invite"), {"email": "new@alpha.example", "role": "member"}, follow=True
+    )
     assert b"Upgrade to the Team plan" in response.content
     assert not StaffInvite.objects.exists() and mail.outbox == []
 
@@ -46,7 +48,12 @@ def test_staff_invite_and_join_with_a_new_account(world, owner_http, client):
 
 def test_members_cannot_invite_or_rebrand(world):
     http = staff_client(world.member)
-    assert http.post(reverse("accounts:staff-invite"), {"email": "x@alpha.example", "role": "member"}).status_code == 403
+    assert (
+        http.post(
+            reverse("accounts:staff-invite"), {"email": "x@alpha.example", "role": "member"}
+        ).status_code
+        == 403
+    )
     response = http.post(reverse("accounts:settings"), {"accent_color": "#000000"}, follow=True)
     assert b"Only owners and admins" in response.content
     assert Workspace.objects.get(pk=world.ws.pk).accent_color != "#000000"
@@ -69,7 +76,11 @@ def test_branding_logo_and_colour(world, owner_http, client):
 @pytest.mark.parametrize(
     "name,content,ctype",
     [
-        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/svg+xml"),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "image/svg+xml",
+        ),
         ("logo.png", b"<html><script>alert(1)</script></html>", "image/png"),
         ("big.png", b"\x89PNG" + b"0" * (1024 * 1024 + 10), "image/png"),
     ],
@@ -80,7 +91,9 @@ def test_branding_refuses_non_images(world, owner_http, name, content, ctype):
         {"accent_color": "#123456", "logo": SimpleUploadedFile(name, content, content_type=ctype)},
     )
     assert response.status_code == 200
-    assert b"not a PNG, JPEG, GIF or WebP image" in response.content or b"larger than 1 MB" in response.content
+    assert (
+        b"not a PNG, JPEG, GIF or WebP image" in response.content or b"larger than 1 MB" in response.content
+    )
     assert not Workspace.objects.get(pk=world.ws.pk).logo
 
 
@@ -106,7 +119,8 @@ def test_password_reset_by_email(world, client):
     form_page = client.get(link, follow=True)
     assert b"Choose a new password" in form_page.content
     done = client.post(
-        form_page.redirect_chain[-1][0], {"new_password1": "fresh-long-pass-55", "new_password2": "fresh-long-pass-55"}
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "fresh-long-pass-55", "new_password2": "fresh-long-pass-55"},
     )
     assert done.status_code == 302
     assert User.objects.get(pk=world.owner.pk).check_password("fresh-long-pass-55")
@@ -117,7 +131,10 @@ def test_staff_login_with_email_and_rate_limit(world, client):
     ok = client.post(url, {"username": "Owner@Alpha.example", "password": "correct horse battery"})
     assert ok.status_code == 302
     client.logout()
-    codes = [client.post(url, {"username": "owner@alpha.example", "password": "wrong"}).status_code for _ in range(11)]
+    codes = [
+        client.post(url, {"username": "owner@alpha.example", "password": "wrong"}).status_code
+        for _ in range(11)
+    ]
     assert codes[:10] == [200] * 10 and codes[10] == 429
 
 

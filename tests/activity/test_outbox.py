@@ -46,7 +46,9 @@ def outbox_settings(settings):
 def test_broker_down_still_answers_and_the_sweep_delivers_later(world, client, outbox_settings):
     with broker(DEAD_BROKER):
         started = time.monotonic()
-        response = client.post(reverse("portal:login", kwargs={"slug": "alpha"}), {"email": world.contact.email})
+        response = client.post(
+            reverse("portal:login", kwargs={"slug": "alpha"}), {"email": world.contact.email}
+        )
         elapsed = time.monotonic() - started
     assert response.status_code == 200 and b"Check your email" in response.content
     assert elapsed < 15  # generous: the point is that it answers, not how fast
@@ -69,7 +71,8 @@ def test_broker_down_still_answers_and_the_sweep_delivers_later(world, client, o
 def test_invite_with_broker_down_keeps_the_invite_and_mails_later(world, owner_http, outbox_settings):
     with broker(DEAD_BROKER):
         response = owner_http.post(
-            reverse("accounts:contact-invite", kwargs={"client_id": world.client.pk}), {"email": "late@secretco.example"}
+            reverse("accounts:contact-invite", kwargs={"client_id": world.client.pk}),
+            {"email": "late@secretco.example"},
         )
     assert response.status_code == 302
     assert Event.objects.filter(verb="contact.invited").exists()

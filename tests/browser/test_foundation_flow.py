@@ -112,7 +112,9 @@ def test_staff_invite_a_contact_through_the_dialog(world, live_server, browser, 
     row.locator("summary").click()
     row.locator("button:has-text('Copy Portal URL')").click()
     row.locator("text=Copied!").wait_for()
-    assert page.evaluate("navigator.clipboard.readText()").endswith("/p/alpha/login?email=riley%40secretco.example")
+    assert page.evaluate("navigator.clipboard.readText()").endswith(
+        "/p/alpha/login?email=riley%40secretco.example"
+    )
     shot(page, "staff-hub-after-invite")
     assert not [e for e in errors if "Content Security Policy" in e], errors
     context.close()

@@ -4,10 +4,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,6 +125,7 @@ def test_self_service_login_sends_a_link_only_to_active_contacts(world, client):
     unknown = client.post(url, {"email": "nobody@nowhere.example"})
     other_ws = client.post(url, {"email": world.outsider_contact.email})
     assert known.status_code == unknown.status_code == other_ws.status_code == 200
+
     # Same words for everyone (no enumeration); only the echoed address differs.
     def normalise(response, email):
         body = response.content.decode().replace(email, "EMAIL")
@@ -178,7 +179,8 @@ def test_self_service_login_sends_nothing_when_access_is_off(world, client, bloc
 def test_login_rate_limit_per_email_answers_429(world, client):
     url = reverse("portal:login", kwargs={"slug": "alpha"})
     codes = [
-        client.post(url, {"email": world.contact.email}, REMOTE_ADDR=f"10.0.0.{i}").status_code for i in range(7)
+        client.post(url, {"email": world.contact.email}, REMOTE_ADDR=f"10.0.0.{i}").status_code
+        for i in range(7)
     ]
     assert codes[:5] == [200] * 5
     assert codes[5:] == [429, 429]

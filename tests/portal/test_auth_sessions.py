@@ -128,9 +128,13 @@ def test_session_cookie_of_one_workspace_is_useless_in_another(world):
 
 
 def test_next_parameter_only_returns_inside_the_portal(world, client):
-    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN).removeprefix(settings.SITE_URL)
+    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN).removeprefix(
+        settings.SITE_URL
+    )
     response = client.post(url, {"next": "https://evil.example/steal"})
     assert response["Location"] == DASH
-    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN).removeprefix(settings.SITE_URL)
+    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN).removeprefix(
+        settings.SITE_URL
+    )
     response = client.post(url, {"next": "/p/alpha/?tab=x"})
     assert response["Location"] == "/p/alpha/?tab=x"

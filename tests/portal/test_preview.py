@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def _start_preview(http, world, contact=None):
     contact = contact or world.contact
-    url = reverse("accounts:portal-preview", kwargs={"client_id": contact.client_id, "contact_id": contact.pk})
+    url = reverse(
+        "accounts:portal-preview", kwargs={"client_id": contact.client_id, "contact_id": contact.pk}
+    )
     return http.post(url)
 
 
@@ -27,7 +29,9 @@ def test_staff_preview_shows_the_contacts_portal_read_only(world, owner_http):
     events = Event.objects.count()
     refused = owner_http.post(reverse("portal:logout", kwargs={"slug": "alpha"}))
     assert refused.status_code == 403 and b"read-only" in refused.content
-    refused = owner_http.post(reverse("portal:login", kwargs={"slug": "alpha"}), {"email": world.contact.email})
+    refused = owner_http.post(
+        reverse("portal:login", kwargs={"slug": "alpha"}), {"email": world.contact.email}
+    )
     assert refused.status_code == 403
     assert Event.objects.count() == events
 
@@ -50,5 +54,7 @@ def test_preview_is_only_for_staff_of_that_workspace(world):
 
 
 def test_preview_needs_post(world, owner_http):
-    url = reverse("accounts:portal-preview", kwargs={"client_id": world.client.pk, "contact_id": world.contact.pk})
+    url = reverse(
+        "accounts:portal-preview", kwargs={"client_id": world.client.pk, "contact_id": world.contact.pk}
+    )
     assert owner_http.get(url).status_code == 405

@@ -18,19 +18,30 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         ws, _ = Workspace.objects.get_or_create(
-            slug="demo", defaults={"name": "Northwind Assurance", "plan": Plan.TEAM, "accent_color": "#0f766e"}
+            slug="demo",
+            defaults={"name": "Northwind Assurance", "plan": Plan.TEAM, "accent_color": "#0f766e"},
         )
         staff = User.objects.filter(email=STAFF_EMAIL).first()
         if staff is None:
-            staff = User.objects.create_user(email=STAFF_EMAIL, password=STAFF_PASSWORD, full_name="Dana Assessor")
+            staff = User.objects.create_user(
+                email=STAFF_EMAIL, password=STAFF_PASSWORD, full_name="Dana Assessor"
+            )
         Membership.objects.get_or_create(user=staff, workspace=ws, defaults={"role": Role.OWNER})
-        acme, _ = Client.objects.get_or_create(workspace=ws, name="Acme Payments", defaults={"portal_enabled": True})
+        acme, _ = Client.objects.get_or_create(
+            workspace=ws, name="Acme Payments", defaults={"portal_enabled": True}
+        )
         if not acme.portal_enabled:
             acme.portal_enabled = True
             acme.save(update_fields=["portal_enabled"])
         Contact.objects.get_or_create(
-            workspace=ws, email=CONTACT_EMAIL,
-            defaults={"client": acme, "name": "Jordan Lee", "job_title": "Head of Compliance", "invited_by": staff},
+            workspace=ws,
+            email=CONTACT_EMAIL,
+            defaults={
+                "client": acme,
+                "name": "Jordan Lee",
+                "job_title": "Head of Compliance",
+                "invited_by": staff,
+            },
         )
         Client.objects.get_or_create(workspace=ws, name="Globex Retail")
         self._seed_more(ws, staff, acme)
