@@ -17,7 +17,10 @@ def file_response(record: EvidenceFile) -> HttpResponse:
         # S3: a short-lived presigned URL that makes S3 send our headers, not the object's.
         url = default_storage.url(
             record.file.name,
-            parameters={"ResponseContentDisposition": disposition, "ResponseContentType": record.content_type},
+            parameters={
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": record.content_type,
+            },
             expire=PRESIGNED_SECONDS,
         )
         response = HttpResponseRedirect(url)
@@ -26,8 +29,9 @@ def file_response(record: EvidenceFile) -> HttpResponse:
             handle = default_storage.open(record.file.name, "rb")
         except FileNotFoundError as exc:
             raise Http404("File missing from storage") from exc
-        response = FileResponse(handle, as_attachment=True, filename=record.original_name,
-                                content_type=record.content_type)
+        response = FileResponse(
+            handle, as_attachment=True, filename=record.original_name, content_type=record.content_type
+        )
         response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     # If a browser ever rendered it anyway, it would run nothing and load nothing.

@@ -7,7 +7,9 @@ from assessments.models import Assessment, EvidenceRequest, Priority, Status
 
 
 def _members(workspace: Workspace):
-    return User.objects.filter(memberships__workspace=workspace, is_active=True).order_by("full_name", "email")
+    return User.objects.filter(memberships__workspace=workspace, is_active=True).order_by(
+        "full_name", "email"
+    )
 
 
 class DateInput(forms.DateInput):
@@ -67,7 +69,9 @@ class ReviewForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Message", max_length=5000, widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a message…"})
+        label="Message",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a message…"}),
     )
 
 

@@ -38,13 +38,15 @@ def contact_recipients(evidence: EvidenceRequest) -> list[Contact]:
 
 def staff_url(evidence: EvidenceRequest) -> str:
     return settings.SITE_URL + reverse(
-        "assessments:request-detail", kwargs={"assessment_id": evidence.assessment_id, "request_id": evidence.pk}
+        "assessments:request-detail",
+        kwargs={"assessment_id": evidence.assessment_id, "request_id": evidence.pk},
     )
 
 
 def portal_url(evidence: EvidenceRequest) -> str:
     return settings.SITE_URL + reverse(
-        "portal:request-detail", kwargs={"slug": evidence.assessment.workspace.slug, "request_id": evidence.pk}
+        "portal:request-detail",
+        kwargs={"slug": evidence.assessment.workspace.slug, "request_id": evidence.pk},
     )
 
 
@@ -64,20 +66,28 @@ def status_email(
     if evidence is None:
         return
     workspace = evidence.assessment.workspace
-    actor = User.objects.filter(pk=actor_user_id).first() or Contact.objects.filter(pk=actor_contact_id).first()
+    actor = (
+        User.objects.filter(pk=actor_user_id).first() or Contact.objects.filter(pk=actor_contact_id).first()
+    )
     context = {
-        "workspace": workspace, "accent": workspace.accent_color, "evidence": evidence, "actor": actor,
+        "workspace": workspace,
+        "accent": workspace.accent_color,
+        "evidence": evidence,
+        "actor": actor,
         "status_label": Status(status).label,
     }
     if status == Status.SUBMITTED:
         for user in staff_recipients(evidence):
             send_templated_email(
-                to=user.email, template="evidence_submitted", context={**context, "recipient": user, "link": staff_url(evidence)}
+                to=user.email,
+                template="evidence_submitted",
+                context={**context, "recipient": user, "link": staff_url(evidence)},
             )
         return
     for contact in contact_recipients(evidence):
         send_templated_email(
-            to=contact.email, template="evidence_status",
+            to=contact.email,
+            template="evidence_status",
             context={**context, "recipient": contact, "link": portal_url(evidence), "status": status},
         )
 
@@ -95,16 +105,23 @@ def message_email(*, message_id: int) -> None:
         return
     evidence = message.request
     workspace = evidence.assessment.workspace
-    context = {"workspace": workspace, "accent": workspace.accent_color, "evidence": evidence, "message": message}
+    context = {
+        "workspace": workspace,
+        "accent": workspace.accent_color,
+        "evidence": evidence,
+        "message": message,
+    }
     if message.from_staff:
         for contact in contact_recipients(evidence):
             send_templated_email(
-                to=contact.email, template="evidence_message",
+                to=contact.email,
+                template="evidence_message",
                 context={**context, "recipient": contact, "link": portal_url(evidence)},
             )
     else:
         for user in staff_recipients(evidence):
             send_templated_email(
-                to=user.email, template="evidence_message",
+                to=user.email,
+                template="evidence_message",
                 context={**context, "recipient": user, "link": staff_url(evidence)},
             )

@@ -14,8 +14,14 @@ from assessments.models import Assessment, EvidenceRequest, Priority, requiremen
 
 SAMPLE_CSV = Path(__file__).parent / "data" / "pci_dss_evidence_requests.csv"
 COLUMNS = ("requirement", "title", "description", "priority", "due_date", "tags")
-ALIASES = {"req": "requirement", "req #": "requirement", "requirement number": "requirement", "due": "due_date",
-           "due date": "due_date", "name": "title"}
+ALIASES = {
+    "req": "requirement",
+    "req #": "requirement",
+    "requirement number": "requirement",
+    "due": "due_date",
+    "due date": "due_date",
+    "name": "title",
+}
 REQUIREMENT = re.compile(r"^[A-Za-z]?\d+(\.\d+)*[a-z]?$")
 MAX_ROWS = 2000
 
@@ -67,8 +73,10 @@ def parse_csv(text: str, *, assessment: Assessment | None = None) -> Preview:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         return Preview(rows=[], header_error="The file is empty.")
-    header = {name: ALIASES.get((name or "").strip().lower(), (name or "").strip().lower())
-              for name in reader.fieldnames}
+    header = {
+        name: ALIASES.get((name or "").strip().lower(), (name or "").strip().lower())
+        for name in reader.fieldnames
+    }
     missing = {"requirement", "title"} - set(header.values())
     if missing:
         return Preview(
@@ -79,7 +87,9 @@ def parse_csv(text: str, *, assessment: Assessment | None = None) -> Preview:
     if assessment is not None:
         existing = {
             (requirement_sort_key(r), t.strip().lower())
-            for r, t in EvidenceRequest.objects.filter(assessment=assessment).values_list("requirement", "title")
+            for r, t in EvidenceRequest.objects.filter(assessment=assessment).values_list(
+                "requirement", "title"
+            )
         }
     seen: set[tuple[str, str]] = set()
     rows: list[Row] = []

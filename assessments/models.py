@@ -78,9 +78,9 @@ class AssessmentQuerySet(models.QuerySet):
             client_id=contact.client_id,
             client__show_assessments=True,
             client__portal_enabled=True,
-            pk__in=AssessmentAccess.objects.filter(
-                contact=contact, contact__revoked_at__isnull=True
-            ).values("assessment_id"),
+            pk__in=AssessmentAccess.objects.filter(contact=contact, contact__revoked_at__isnull=True).values(
+                "assessment_id"
+            ),
         )
 
 
@@ -95,9 +95,15 @@ class Assessment(models.Model):
     )
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.IN_PROGRESS)
+    status = models.CharField(
+        max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.IN_PROGRESS
+    )
     lead = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The assessor who is emailed when evidence is submitted (unless a request has an assignee).",
     )
     created_by = models.ForeignKey(
@@ -122,7 +128,9 @@ class AssessmentAccess(models.Model):
     """A contact invited to one assessment. Deleting the row ends that access at once."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="accesses")
-    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="assessment_accesses")
+    contact = models.ForeignKey(
+        "accounts.Contact", on_delete=models.CASCADE, related_name="assessment_accesses"
+    )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -130,7 +138,9 @@ class AssessmentAccess(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["assessment", "contact"], name="uniq_assessment_access")]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "contact"], name="uniq_assessment_access")
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact_id} → {self.assessment_id}"
@@ -157,7 +167,9 @@ class EvidenceRequestQuerySet(models.QuerySet):
 
 class EvidenceRequest(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="requests")
-    requirement = models.CharField("Requirement", max_length=40, help_text="PCI DSS requirement number, e.g. 1.2.1")
+    requirement = models.CharField(
+        "Requirement", max_length=40, help_text="PCI DSS requirement number, e.g. 1.2.1"
+    )
     requirement_key = models.CharField(max_length=200, editable=False, db_index=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, help_text="Markdown.")
@@ -194,7 +206,9 @@ class EvidenceRequest(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return bool(self.due_date and self.due_date < timezone.localdate() and self.status not in FINAL_STATUSES)
+        return bool(
+            self.due_date and self.due_date < timezone.localdate() and self.status not in FINAL_STATUSES
+        )
 
     @property
     def is_final(self) -> bool:
@@ -291,7 +305,8 @@ class RequestMessage(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(author_contact__isnull=True) | Q(author_user__isnull=True), name="message_one_author"
+                condition=Q(author_contact__isnull=True) | Q(author_user__isnull=True),
+                name="message_one_author",
             )
         ]
 

@@ -18,14 +18,21 @@ def status_counts() -> dict[str, Count]:
         "total": Count("requests", distinct=True),
         **{
             f"n_{s}": Count("requests", filter=Q(requests__status=s), distinct=True)
-            for s in (Status.OPEN, Status.SUBMITTED, Status.UNDER_REVIEW, Status.CHANGES_REQUESTED,
-                      Status.ACCEPTED, Status.WAIVED)
+            for s in (
+                Status.OPEN,
+                Status.SUBMITTED,
+                Status.UNDER_REVIEW,
+                Status.CHANGES_REQUESTED,
+                Status.ACCEPTED,
+                Status.WAIVED,
+            )
         },
     }
 
 
-def request_list(qs: QuerySet[EvidenceRequest], *, status: str = "", priority: str = "",
-                 sort: str = "") -> QuerySet[EvidenceRequest]:
+def request_list(
+    qs: QuerySet[EvidenceRequest], *, status: str = "", priority: str = "", sort: str = ""
+) -> QuerySet[EvidenceRequest]:
     if status in Status.values:
         qs = qs.filter(status=status)
     if priority:
@@ -54,7 +61,9 @@ class Summary:
 
 def contact_assessments(contact) -> QuerySet[Assessment]:
     """The contact's assessments with per-status counts and the date they were invited: one query."""
-    invited = AssessmentAccess.objects.filter(assessment=OuterRef("pk"), contact=contact).values("created_at")[:1]
+    invited = AssessmentAccess.objects.filter(assessment=OuterRef("pk"), contact=contact).values(
+        "created_at"
+    )[:1]
     return (
         Assessment.objects.for_contact(contact)
         .annotate(**status_counts(), invited_at=Subquery(invited))

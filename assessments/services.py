@@ -53,7 +53,12 @@ def create_assessment(*, workspace: Workspace, client: Client, actor: User, **fi
     _check_staff_user(workspace, data.get("lead"))
     assessment = Assessment.objects.create(workspace=workspace, client=client, created_by=actor, **data)
     record_event(
-        workspace=workspace, client=client, verb="assessment.created", actor_user=actor, target=assessment
+        workspace=workspace,
+        client=client,
+        verb="assessment.created",
+        actor_user=actor,
+        target=assessment,
+        data={"assessment_id": assessment.pk},
     )
     return assessment
 
@@ -68,8 +73,12 @@ def update_assessment(*, assessment: Assessment, actor: User, **fields: Any) -> 
     if changed:
         assessment.save(update_fields=changed)
         record_event(
-            workspace=assessment.workspace, client=assessment.client, verb="assessment.updated", actor_user=actor,
-            target=assessment, data={"fields": changed},
+            workspace=assessment.workspace,
+            client=assessment.client,
+            verb="assessment.updated",
+            actor_user=actor,
+            target=assessment,
+            data={"fields": changed, "assessment_id": assessment.pk},
         )
     return assessment
 
@@ -95,8 +104,12 @@ def create_request(*, assessment: Assessment, actor: User, **fields: Any) -> Evi
     _check_staff_user(assessment.workspace, data.get("assignee"))
     evidence = EvidenceRequest.objects.create(assessment=assessment, **data)
     record_event(
-        workspace=assessment.workspace, client=assessment.client, verb="evidence.created", actor_user=actor,
-        target=evidence, data={"assessment_id": assessment.pk},
+        workspace=assessment.workspace,
+        client=assessment.client,
+        verb="evidence.created",
+        actor_user=actor,
+        target=evidence,
+        data={"assessment_id": assessment.pk},
     )
     return evidence
 
@@ -114,14 +127,20 @@ def update_request(*, evidence: EvidenceRequest, actor: User, **fields: Any) -> 
         evidence.save(update_fields=changed)
         assessment = evidence.assessment
         record_event(
-            workspace=assessment.workspace, client=assessment.client, verb="evidence.updated", actor_user=actor,
-            target=evidence, data={"fields": changed, "assessment_id": assessment.pk},
+            workspace=assessment.workspace,
+            client=assessment.client,
+            verb="evidence.updated",
+            actor_user=actor,
+            target=evidence,
+            data={"fields": changed, "assessment_id": assessment.pk},
         )
     return evidence
 
 
 @transaction.atomic
-def import_requests(*, assessment: Assessment, actor: User, rows: list[dict[str, Any]]) -> list[EvidenceRequest]:
+def import_requests(
+    *, assessment: Assessment, actor: User, rows: list[dict[str, Any]]
+) -> list[EvidenceRequest]:
     """Create many requests at once (rows already validated by assessments.importing)."""
     created = [
         EvidenceRequest(assessment=assessment, **{k: v for k, v in row.items() if k in REQUEST_FIELDS})
@@ -133,8 +152,12 @@ def import_requests(*, assessment: Assessment, actor: User, rows: list[dict[str,
         evidence.requirement_key = requirement_sort_key(evidence.requirement)
     created = EvidenceRequest.objects.bulk_create(created)
     record_event(
-        workspace=assessment.workspace, client=assessment.client, verb="evidence.imported", actor_user=actor,
-        target=assessment, data={"count": len(created)},
+        workspace=assessment.workspace,
+        client=assessment.client,
+        verb="evidence.imported",
+        actor_user=actor,
+        target=assessment,
+        data={"count": len(created), "assessment_id": assessment.pk},
     )
     return created
 
@@ -154,16 +177,28 @@ def invite_to_assessment(
     *, assessment: Assessment, email: str, actor: User, name: str = "", job_title: str = ""
 ) -> AssessmentInvite:
     """Invite a contact of the assessment's client (the company is locked) and grant this assessment."""
-    result = invite_contact(client=assessment.client, email=email, name=name, job_title=job_title, actor=actor)
+    result = invite_contact(
+        client=assessment.client, email=email, name=name, job_title=job_title, actor=actor
+    )
     access, created = AssessmentAccess.objects.get_or_create(
         assessment=assessment, contact=result.contact, defaults={"granted_by": actor}
     )
     if created:
         record_event(
-            workspace=assessment.workspace, client=assessment.client, verb="assessment.access_granted",
-            actor_user=actor, target=assessment, data={"contact_id": result.contact.pk, "email": result.contact.email},
+            workspace=assessment.workspace,
+            client=assessment.client,
+            verb="assessment.access_granted",
+            actor_user=actor,
+            target=assessment,
+            data={
+                "contact_id": result.contact.pk,
+                "email": result.contact.email,
+                "assessment_id": assessment.pk,
+            },
         )
-    return AssessmentInvite(access=access, contact=result.contact, portal_enabled_now=result.portal_enabled_now)
+    return AssessmentInvite(
+        access=access, contact=result.contact, portal_enabled_now=result.portal_enabled_now
+    )
 
 
 @transaction.atomic
@@ -171,8 +206,12 @@ def revoke_assessment_access(*, access: AssessmentAccess, actor: User) -> None:
     assessment, contact = access.assessment, access.contact
     AssessmentAccess.objects.filter(pk=access.pk).delete()
     record_event(
-        workspace=assessment.workspace, client=assessment.client, verb="assessment.access_revoked",
-        actor_user=actor, target=assessment, data={"contact_id": contact.pk, "email": contact.email},
+        workspace=assessment.workspace,
+        client=assessment.client,
+        verb="assessment.access_revoked",
+        actor_user=actor,
+        target=assessment,
+        data={"contact_id": contact.pk, "email": contact.email, "assessment_id": assessment.pk},
     )
 
 
@@ -185,13 +224,19 @@ def _one_actor(user: User | None, contact: Contact | None) -> None:
 
 
 def upload_file(
-    *, evidence: EvidenceRequest, upload, contact: Contact | None = None, user: User | None = None,
+    *,
+    evidence: EvidenceRequest,
+    upload,
+    contact: Contact | None = None,
+    user: User | None = None,
     ip: str | None = None,
 ) -> EvidenceFile:
     """Check, store and record one uploaded file. Refused uploads leave nothing behind."""
     _one_actor(user, contact)
     if evidence.status not in CLIENT_EDITABLE_STATUSES:
-        raise ServiceError(f"This request is {evidence.get_status_display().lower()}: files can no longer be added.")
+        raise ServiceError(
+            f"This request is {evidence.get_status_display().lower()}: files can no longer be added."
+        )
     try:
         inspected = inspect_upload(upload)
     except UploadRejected as exc:
@@ -203,7 +248,9 @@ def upload_file(
         raise ServiceError(str(exc)) from exc
     try:
         with transaction.atomic():
-            locked = EvidenceRequest.objects.select_for_update().select_related("assessment").get(pk=evidence.pk)
+            locked = (
+                EvidenceRequest.objects.select_for_update().select_related("assessment").get(pk=evidence.pk)
+            )
             if locked.status not in CLIENT_EDITABLE_STATUSES:
                 raise ServiceError(
                     f"This request is {locked.get_status_display().lower()}: files can no longer be added."
@@ -222,9 +269,18 @@ def upload_file(
             )
             assessment = locked.assessment
             record_event(
-                workspace=assessment.workspace, client=assessment.client, verb="evidence.file_uploaded",
-                actor_user=user, actor_contact=contact, target=locked,
-                data={"file": inspected.name, "size": stored.size, "sha256": stored.sha256},
+                workspace=assessment.workspace,
+                client=assessment.client,
+                verb="evidence.file_uploaded",
+                actor_user=user,
+                actor_contact=contact,
+                target=locked,
+                data={
+                    "file": inspected.name,
+                    "size": stored.size,
+                    "sha256": stored.sha256,
+                    "assessment_id": assessment.pk,
+                },
             )
     except BaseException:
         default_storage.delete(stored.key)  # the row did not make it: neither does the file
@@ -236,15 +292,22 @@ def upload_file(
 def delete_file(*, file: EvidenceFile, contact: Contact | None = None, user: User | None = None) -> None:
     """Any contact of the client may delete a file that has not been submitted yet."""
     _one_actor(user, contact)
-    evidence = EvidenceRequest.objects.select_for_update().select_related("assessment").get(pk=file.request_id)
+    evidence = (
+        EvidenceRequest.objects.select_for_update().select_related("assessment").get(pk=file.request_id)
+    )
     if file.is_submitted(evidence) or evidence.status not in CLIENT_EDITABLE_STATUSES:
         raise ServiceError("Submitted files cannot be deleted.")
     key, name = file.file.name, file.original_name
     EvidenceFile.objects.filter(pk=file.pk).delete()
     assessment = evidence.assessment
     record_event(
-        workspace=assessment.workspace, client=assessment.client, verb="evidence.file_deleted",
-        actor_user=user, actor_contact=contact, target=evidence, data={"file": name},
+        workspace=assessment.workspace,
+        client=assessment.client,
+        verb="evidence.file_deleted",
+        actor_user=user,
+        actor_contact=contact,
+        target=evidence,
+        data={"file": name, "assessment_id": assessment.pk},
     )
     transaction.on_commit(lambda: default_storage.delete(key))
 
@@ -262,11 +325,18 @@ def post_message(
         raise ServiceError("Write a message first.")
     if len(body) > 5000:
         raise ServiceError("Messages are limited to 5,000 characters.")
-    message = RequestMessage.objects.create(request=evidence, body=body, author_contact=contact, author_user=user)
+    message = RequestMessage.objects.create(
+        request=evidence, body=body, author_contact=contact, author_user=user
+    )
     assessment = evidence.assessment
     record_event(
-        workspace=assessment.workspace, client=assessment.client, verb="evidence.message_posted",
-        actor_user=user, actor_contact=contact, target=evidence,
+        workspace=assessment.workspace,
+        client=assessment.client,
+        verb="evidence.message_posted",
+        actor_user=user,
+        actor_contact=contact,
+        target=evidence,
+        data={"assessment_id": assessment.pk},
     )
     outbox.enqueue("assessments.message_email", message_id=message.pk)
     return message

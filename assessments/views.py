@@ -30,8 +30,11 @@ def get_assessment_for_staff(request: HttpRequest, assessment_id: int) -> Assess
 
 def get_request_for_staff(request: HttpRequest, assessment: Assessment, request_id: int) -> EvidenceRequest:
     return get_object_or_404(
-        EvidenceRequest.objects.for_workspace(request.workspace).select_related("assignee", "assessment__client"),
-        assessment=assessment, pk=request_id,
+        EvidenceRequest.objects.for_workspace(request.workspace).select_related(
+            "assignee", "assessment__client"
+        ),
+        assessment=assessment,
+        pk=request_id,
     )
 
 
@@ -46,7 +49,9 @@ def get_file_for_staff(request: HttpRequest, file_id: int) -> EvidenceFile:
 @staff_required
 def assessment_list(request: HttpRequest) -> HttpResponse:
     assessments = (
-        Assessment.objects.for_workspace(request.workspace).select_related("client").annotate(**status_counts())
+        Assessment.objects.for_workspace(request.workspace)
+        .select_related("client")
+        .annotate(**status_counts())
     )
     return render(request, "assessments/assessment_list.html", {"assessments": assessments})
 
@@ -64,7 +69,9 @@ def assessment_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         client = data.pop("client")
-        assessment = services.create_assessment(workspace=request.workspace, client=client, actor=request.user, **data)
+        assessment = services.create_assessment(
+            workspace=request.workspace, client=client, actor=request.user, **data
+        )
         messages.success(request, f"{assessment.name} created. Add evidence requests or import a list.")
         return redirect("assessments:assessment-detail", assessment_id=assessment.pk)
     return render(request, "assessments/assessment_form.html", {"form": form})
@@ -74,8 +81,9 @@ def assessment_create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
-    form = AssessmentForm(request.POST or None, instance=Assessment.objects.get(pk=assessment.pk),
-                          workspace=request.workspace)
+    form = AssessmentForm(
+        request.POST or None, instance=Assessment.objects.get(pk=assessment.pk), workspace=request.workspace
+    )
     if request.method == "POST" and form.is_valid():
         services.update_assessment(assessment=assessment, actor=request.user, **form.cleaned_data)
         messages.success(request, "Assessment saved.")
@@ -85,7 +93,9 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 def _access_context(request: HttpRequest, assessment: Assessment) -> dict:
     accesses = (
-        AssessmentAccess.objects.filter(assessment=assessment).select_related("contact__client").order_by("-created_at")
+        AssessmentAccess.objects.filter(assessment=assessment)
+        .select_related("contact__client")
+        .order_by("-created_at")
     )
     return {
         "assessment": assessment,
@@ -105,7 +115,9 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
     sort = request.GET.get("sort", "") if request.GET.get("sort", "") in SORTS else ""
     requests_ = request_list(
         EvidenceRequest.objects.filter(assessment=assessment),
-        status=data.get("status", ""), priority=data.get("priority", ""), sort=sort,
+        status=data.get("status", ""),
+        priority=data.get("priority", ""),
+        sort=sort,
     )
     counts = Assessment.objects.filter(pk=assessment.pk).aggregate(**status_counts())
     context = {
@@ -148,21 +160,28 @@ def request_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def request_edit(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     evidence = get_request_for_staff(request, assessment, request_id)
-    form = EvidenceRequestForm(request.POST or None, instance=EvidenceRequest.objects.get(pk=evidence.pk),
-                               workspace=request.workspace)
+    form = EvidenceRequestForm(
+        request.POST or None,
+        instance=EvidenceRequest.objects.get(pk=evidence.pk),
+        workspace=request.workspace,
+    )
     if request.method == "POST" and form.is_valid():
         services.update_request(evidence=evidence, actor=request.user, **_request_fields(form))
         messages.success(request, "Request saved.")
         return redirect("assessments:request-detail", assessment_id=assessment.pk, request_id=evidence.pk)
     return render(
-        request, "assessments/request_form.html", {"form": form, "assessment": assessment, "evidence": evidence}
+        request,
+        "assessments/request_form.html",
+        {"form": form, "assessment": assessment, "evidence": evidence},
     )
 
 
 def _thread_context(evidence: EvidenceRequest) -> dict:
     return {
         "evidence": evidence,
-        "thread": RequestMessage.objects.filter(request=evidence).select_related("author_user", "author_contact"),
+        "thread": RequestMessage.objects.filter(request=evidence).select_related(
+            "author_user", "author_contact"
+        ),
         "message_form": MessageForm(),
     }
 
@@ -172,7 +191,9 @@ def _thread_context(evidence: EvidenceRequest) -> dict:
 def request_detail(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     evidence = get_request_for_staff(request, assessment, request_id)
-    files = EvidenceFile.objects.filter(request=evidence).select_related("uploaded_by_contact", "uploaded_by_user")
+    files = EvidenceFile.objects.filter(request=evidence).select_related(
+        "uploaded_by_contact", "uploaded_by_user"
+    )
     return render(
         request,
         "assessments/request_detail.html",
@@ -192,7 +213,10 @@ def request_transition(request: HttpRequest, assessment_id: int, request_id: int
     evidence = get_request_for_staff(request, assessment, request_id)
     try:
         evidence = workflow.transition(
-            evidence=evidence, to=request.POST.get("to", ""), user=request.user, note=request.POST.get("note", "")
+            evidence=evidence,
+            to=request.POST.get("to", ""),
+            user=request.user,
+            note=request.POST.get("note", ""),
         )
     except workflow.TransitionError as exc:
         messages.error(request, str(exc))
@@ -207,7 +231,9 @@ def request_messages(request: HttpRequest, assessment_id: int, request_id: int) 
     """The thread list fragment (polled by htmx) and posting to it; without JS, back to the page."""
     assessment = get_assessment_for_staff(request, assessment_id)
     evidence = get_request_for_staff(request, assessment, request_id)
-    page = reverse("assessments:request-detail", kwargs={"assessment_id": assessment.pk, "request_id": evidence.pk})
+    page = reverse(
+        "assessments:request-detail", kwargs={"assessment_id": assessment.pk, "request_id": evidence.pk}
+    )
     error = None
     if request.method == "POST":
         error = post_message_from_form(request, evidence, user=request.user)
@@ -218,9 +244,13 @@ def request_messages(request: HttpRequest, assessment_id: int, request_id: int) 
     elif not request.htmx:
         return redirect(page + "#messages")
     return render_thread_list(
-        request, evidence, viewer="staff", error=error,
-        thread_url=reverse("assessments:request-messages",
-                           kwargs={"assessment_id": assessment.pk, "request_id": evidence.pk}),
+        request,
+        evidence,
+        viewer="staff",
+        error=error,
+        thread_url=reverse(
+            "assessments:request-messages", kwargs={"assessment_id": assessment.pk, "request_id": evidence.pk}
+        ),
     )
 
 
@@ -236,8 +266,9 @@ def post_message_from_form(request: HttpRequest, evidence: EvidenceRequest, **ac
     return ""
 
 
-def render_thread_list(request: HttpRequest, evidence: EvidenceRequest, *, viewer: str, thread_url: str,
-                       error: str | None) -> HttpResponse:
+def render_thread_list(
+    request: HttpRequest, evidence: EvidenceRequest, *, viewer: str, thread_url: str, error: str | None
+) -> HttpResponse:
     return render(
         request,
         "includes/evidence_thread_list.html",
@@ -279,8 +310,12 @@ def request_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(
         request,
         "assessments/import.html",
-        {"assessment": assessment, "form": form, "preview": preview,
-         "csv_text": form.cleaned_data.get("csv_text", "") if form.is_bound and form.is_valid() else ""},
+        {
+            "assessment": assessment,
+            "form": form,
+            "preview": preview,
+            "csv_text": form.cleaned_data.get("csv_text", "") if form.is_bound and form.is_valid() else "",
+        },
     )
 
 
@@ -288,7 +323,10 @@ def request_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @staff_required
 def import_sample(request: HttpRequest) -> HttpResponse:
     return FileResponse(
-        SAMPLE_CSV.open("rb"), as_attachment=True, filename="pci-dss-evidence-requests.csv", content_type="text/csv"
+        SAMPLE_CSV.open("rb"),
+        as_attachment=True,
+        filename="pci-dss-evidence-requests.csv",
+        content_type="text/csv",
     )
 
 
@@ -305,8 +343,11 @@ def assessment_invite(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = services.invite_to_assessment(
-                assessment=assessment, email=form.cleaned_data["email"], name=form.cleaned_data["name"],
-                job_title=form.cleaned_data["job_title"], actor=request.user,
+                assessment=assessment,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                job_title=form.cleaned_data["job_title"],
+                actor=request.user,
             )
         except account_services.ServiceError as exc:
             form.add_error(None, str(exc))
@@ -316,13 +357,17 @@ def assessment_invite(request: HttpRequest, assessment_id: int) -> HttpResponse:
                 note += f" The portal is now enabled for {client.name}."
             messages.success(request, note)
             if request.htmx:
-                response = render(request, "assessments/_invite_success.html", _access_context(request, assessment))
+                response = render(
+                    request, "assessments/_invite_success.html", _access_context(request, assessment)
+                )
                 response["HX-Trigger"] = "invite-sent"
                 return response
             return redirect("assessments:assessment-detail", assessment_id=assessment.pk)
     # The foundation's dialog templates, pointed at this view (invite_action) instead of the client hub's.
     context = {
-        "client": client, "form": form, "assessment": assessment,
+        "client": client,
+        "form": form,
+        "assessment": assessment,
         "invite_action": reverse("assessments:assessment-invite", kwargs={"assessment_id": assessment.pk}),
     }
     if request.htmx:
@@ -351,4 +396,3 @@ def access_revoke(request: HttpRequest, assessment_id: int, access_id: int) -> H
 @staff_required
 def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/inbox.html", {"requests": staff_inbox(request.workspace)})
-

@@ -82,7 +82,12 @@ def _check_actor(evidence: EvidenceRequest, edge: Edge, user: User | None, conta
 
 @transaction.atomic
 def transition(
-    *, evidence: EvidenceRequest, to: str, user: User | None = None, contact: Contact | None = None, note: str = ""
+    *,
+    evidence: EvidenceRequest,
+    to: str,
+    user: User | None = None,
+    contact: Contact | None = None,
+    note: str = "",
 ) -> EvidenceRequest:
     """Move `evidence` to status `to`, or raise TransitionError with a message fit for the person asking."""
     # Lock the row: a double-clicked Accept or a client submitting while staff waive sees the fresh state.
@@ -95,9 +100,7 @@ def transition(
         raise TransitionError("Unknown status.")
     edge = _EDGES.get((evidence.status, to))
     if edge is None:
-        raise TransitionError(
-            f"A request that is {_label(evidence.status)} cannot be moved to {_label(to)}."
-        )
+        raise TransitionError(f"A request that is {_label(evidence.status)} cannot be moved to {_label(to)}.")
     _check_actor(evidence, edge, user, contact)
     note = (note or "").strip()
     now = timezone.now()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,6 +43,12 @@ def get_file_for_contact(request: HttpRequest, file_id: int) -> EvidenceFile:
 def _require_section(request: HttpRequest) -> None:
     if not request.contact.client.show_assessments:
         raise Http404("Assessments are hidden for this client")
+
+
+def visible_events(contact, events):
+    """The client feed minus events about assessments this contact cannot open (colleagues' engagements)."""
+    allowed = list(Assessment.objects.for_contact(contact).values_list("pk", flat=True))
+    return events.exclude(Q(data__has_key="assessment_id") & ~Q(data__assessment_id__in=allowed))
 
 
 def dashboard_context(contact) -> dict:
@@ -89,7 +96,11 @@ def assessment_detail(request: HttpRequest, slug: str, assessment_id: int) -> Ht
 
 
 def _files_context(request: HttpRequest, evidence: EvidenceRequest) -> dict:
-    files = list(EvidenceFile.objects.filter(request=evidence).select_related("uploaded_by_contact", "uploaded_by_user"))
+    files = list(
+        EvidenceFile.objects.filter(request=evidence).select_related(
+            "uploaded_by_contact", "uploaded_by_user"
+        )
+    )
     for f in files:
         f.submitted = f.is_submitted(evidence)
     return {
@@ -104,7 +115,9 @@ def _files_context(request: HttpRequest, evidence: EvidenceRequest) -> dict:
 
 
 def _thread_url(request: HttpRequest, evidence: EvidenceRequest) -> str:
-    return reverse("portal:request-messages", kwargs={"slug": request.portal_workspace.slug, "request_id": evidence.pk})
+    return reverse(
+        "portal:request-messages", kwargs={"slug": request.portal_workspace.slug, "request_id": evidence.pk}
+    )
 
 
 @require_GET
@@ -116,7 +129,9 @@ def request_detail(request: HttpRequest, slug: str, request_id: int) -> HttpResp
     context = {
         **_files_context(request, evidence),
         "assessment": evidence.assessment,
-        "thread": RequestMessage.objects.filter(request=evidence).select_related("author_user", "author_contact"),
+        "thread": RequestMessage.objects.filter(request=evidence).select_related(
+            "author_user", "author_contact"
+        ),
         "thread_url": _thread_url(request, evidence),
         "message_form": MessageForm(),
         "viewer": "client",
@@ -128,10 +143,14 @@ def _is_xhr(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "XMLHttpRequest" or bool(request.htmx)
 
 
-def _files_fragment(request: HttpRequest, evidence: EvidenceRequest, status: int = 200, error: str = "") -> HttpResponse:
+def _files_fragment(
+    request: HttpRequest, evidence: EvidenceRequest, status: int = 200, error: str = ""
+) -> HttpResponse:
     evidence.refresh_from_db()
     return render(
-        request, "portal/assessments/_files.html", {**_files_context(request, evidence), "upload_error": error},
+        request,
+        "portal/assessments/_files.html",
+        {**_files_context(request, evidence), "upload_error": error},
         status=status,
     )
 
@@ -145,7 +164,9 @@ def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResp
     # The widget sends one file per request: refuse an oversized body before Django parses (and spools) it.
     limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
     if xhr and int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
-        return _files_fragment(request, evidence, 413, f"That file is larger than the {human_size(limit)} limit.")
+        return _files_fragment(
+            request, evidence, 413, f"That file is larger than the {human_size(limit)} limit."
+        )
     uploads = request.FILES.getlist("file")
     if not uploads:
         error = "Choose a file to upload."
@@ -157,7 +178,9 @@ def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResp
     for upload in uploads:
         try:
             stored.append(
-                services.upload_file(evidence=evidence, upload=upload, contact=request.contact, ip=_client_ip(request))
+                services.upload_file(
+                    evidence=evidence, upload=upload, contact=request.contact, ip=_client_ip(request)
+                )
             )
         except services.ServiceError as exc:
             errors.append(str(exc))
@@ -174,7 +197,9 @@ def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResp
 @contact_required
 def file_delete(request: HttpRequest, slug: str, request_id: int, file_id: int) -> HttpResponse:
     evidence = get_request_for_contact(request, request_id)
-    record = get_object_or_404(EvidenceFile.objects.for_contact(request.contact), request=evidence, pk=file_id)
+    record = get_object_or_404(
+        EvidenceFile.objects.for_contact(request.contact), request=evidence, pk=file_id
+    )
     error = ""
     try:
         services.delete_file(file=record, contact=request.contact)
@@ -216,7 +241,9 @@ def request_messages(request: HttpRequest, slug: str, request_id: int) -> HttpRe
             return redirect(page)
     elif not request.htmx:
         return redirect(page)
-    return render_thread_list(request, evidence, viewer="client", error=error, thread_url=_thread_url(request, evidence))
+    return render_thread_list(
+        request, evidence, viewer="client", error=error, thread_url=_thread_url(request, evidence)
+    )
 
 
 @require_GET

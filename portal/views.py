@@ -111,10 +111,12 @@ def logout(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @contact_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    from portal.evidence_views import dashboard_context  # imported here: evidence_views imports this module
+    from portal.evidence_views import dashboard_context, visible_events  # evidence_views imports this module
 
     client = request.contact.client
-    events = Event.objects.for_client(client).select_related("actor_user", "actor_contact")[:20]
+    events = visible_events(
+        request.contact, Event.objects.for_client(client).select_related("actor_user", "actor_contact")
+    )[:20]
     return render(
         request, "portal/dashboard.html", {"client": client, "events": events, **dashboard_context(request.contact)}
     )

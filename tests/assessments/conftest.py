@@ -20,6 +20,11 @@ class Evidence:
 
 @pytest.fixture
 def ev(world) -> Evidence:
+    return make_evidence(world)
+
+
+def make_evidence(world) -> Evidence:
+    """A's client with one invited assessment and request; the other client's and workspace B's likewise."""
     assessment = AssessmentFactory(client=world.client, name="PCI DSS ROC 2026", lead=world.owner)
     access = AssessmentAccessFactory(assessment=assessment, contact=world.contact)
     request = EvidenceRequestFactory(assessment=assessment, requirement="1.2.1", title="Network diagram")

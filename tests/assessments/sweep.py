@@ -17,16 +17,27 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def evidence_sweep_extra(world) -> None:
-    assessment = AssessmentFactory(client=world.client, name="Secretco ROC 2026", organization="Secretco Payments")
+    assessment = AssessmentFactory(
+        client=world.client, name="Secretco ROC 2026", organization="Secretco Payments"
+    )
     access = AssessmentAccessFactory(assessment=assessment, contact=world.contact)
     evidence = EvidenceRequestFactory(
         assessment=assessment, requirement="1.2.3", title="Secretco network diagram", status=Status.OPEN
     )
     key = default_storage.save("evidence/sweep/secretco", ContentFile(PDF))
     record = EvidenceFileFactory(
-        request=evidence, file=key, original_name="secretco-diagram.pdf", size=len(PDF), content_type="application/pdf"
+        request=evidence,
+        file=key,
+        original_name="secretco-diagram.pdf",
+        size=len(PDF),
+        content_type="application/pdf",
     )
-    RequestMessage.objects.create(request=evidence, author_user=world.owner, body="Secretco: please add the DMZ.")
+    RequestMessage.objects.create(
+        request=evidence, author_user=world.owner, body="Secretco: please add the DMZ."
+    )
     world.extra.update(
-        assessment_id=assessment.pk, request_id=evidence.pk, file_id=record.pk, access_id=access.pk,
+        assessment_id=assessment.pk,
+        request_id=evidence.pk,
+        file_id=record.pk,
+        access_id=access.pk,
     )

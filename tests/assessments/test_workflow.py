@@ -117,7 +117,9 @@ def test_full_round_trip_counts_rounds_and_notifies_each_side(world, ev, django_
 
     with django_capture_on_commit_callbacks(execute=True):
         transition(evidence=evidence, to=Status.UNDER_REVIEW, user=world.owner)
-        evidence = transition(evidence=evidence, to=Status.CHANGES_REQUESTED, user=world.owner, note="Add the 2026 one")
+        evidence = transition(
+            evidence=evidence, to=Status.CHANGES_REQUESTED, user=world.owner, note="Add the 2026 one"
+        )
     assert evidence.reviewer_notes == "Add the 2026 one"
     assert mail.outbox[-1].to == [world.contact.email]
     assert "Add the 2026 one" in mail.outbox[-1].body
@@ -132,6 +134,8 @@ def test_full_round_trip_counts_rounds_and_notifies_each_side(world, ev, django_
 
 def test_allowed_targets_for_buttons():
     assert [e.target for e in allowed_targets(Status.UNDER_REVIEW, STAFF)] == [
-        Status.ACCEPTED, Status.CHANGES_REQUESTED, Status.WAIVED,
+        Status.ACCEPTED,
+        Status.CHANGES_REQUESTED,
+        Status.WAIVED,
     ]
     assert allowed_targets(Status.ACCEPTED, STAFF) == []
