@@ -56,3 +56,6 @@ class Command(BaseCommand):
 
     def _seed_more(self, ws, staff, client) -> None:
         """Hook for later features' demo data (assessments, projects…)."""
+        from assessments.demo import seed_assessment
+
+        seed_assessment(workspace=ws, staff=staff, client=client)

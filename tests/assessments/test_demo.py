@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from assessments.models import Assessment, EvidenceFile, EvidenceRequest, RequestMessage, Status
+
+
+def test_seed_demo_builds_a_lived_in_assessment_idempotently(db, settings):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assessment = Assessment.objects.get(workspace__slug="demo")
+    requests = EvidenceRequest.objects.filter(assessment=assessment)
+    assert 38 <= requests.count() <= 45
+    assert set(requests.values_list("status", flat=True)) == set(Status.values)
+    assert requests.overdue().exists()
+    assert {r.requirement.split(".")[0] for r in requests} == {str(n) for n in range(1, 13)}
+    assert EvidenceFile.objects.filter(request__assessment=assessment).count() > 10
+    assert RequestMessage.objects.filter(request__assessment=assessment).exists()
+    assert assessment.accesses.exists()
+    first_lines = out.getvalue().splitlines()[-4:]
+    again = StringIO()
+    call_command("seed_demo", stdout=again)
+    assert Assessment.objects.filter(workspace__slug="demo").count() == 1
+    assert EvidenceRequest.objects.filter(assessment=assessment).count() == requests.count()
+    assert again.getvalue().splitlines()[-4:] == first_lines
