@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -44,12 +48,25 @@ class Event(models.Model):
     target_label = models.CharField(max_length=200, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Tamper evidence: events form hash chains (one per assessment, one per workspace for the rest).
+    # Each stores the previous event's hash, so a changed, inserted or deleted row breaks the chain.
+    chain_key = models.CharField(max_length=60, blank=True, db_index=True)
+    chain_seq = models.PositiveBigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["workspace", "client", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain_key", "chain_seq"],
+                name="uniq_event_chain_seq",
+                condition=~models.Q(chain_key=""),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.verb} {self.target_label}"
@@ -62,6 +79,26 @@ class Event(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("activity events are append-only")
 
+    def canonical(self) -> bytes:
+        """The exact bytes the hash covers. Stable across databases (sorted keys, UTC timestamps)."""
+        body = {
+            "chain": self.chain_key,
+            "seq": self.chain_seq,
+            "prev": self.prev_hash,
+            "workspace": self.workspace_id,
+            "client": self.client_id,
+            "actor_user": self.actor_user_id,
+            "actor_contact": self.actor_contact_id,
+            "verb": self.verb,
+            "target": [self.target_type, self.target_id, self.target_label],
+            "data": self.data,
+            "at": self.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
     @property
     def actor_label(self) -> str:
         if self.actor_user_id:
@@ -69,6 +106,17 @@ class Event(models.Model):
         if self.actor_contact_id:
             return str(self.actor_contact)
         return "System"
+
+
+class EventChain(models.Model):
+    """The head of one hash chain. Locking this row serialises appends to the chain."""
+
+    key = models.CharField(max_length=60, unique=True)
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.last_seq}"
 
 
 class OutboxMessage(models.Model):
