@@ -98,3 +98,6 @@ def owner_http(world) -> HttpClient:
 @pytest.fixture
 def contact_http(world) -> HttpClient:
     return portal_client(world.contact)
+
+
+from tests.s3 import moto_endpoint, s3_storage  # noqa: E402,F401  (fixtures)
