@@ -5,7 +5,9 @@ Reused by later features (deliverables, contracts): call `inspect_upload()` then
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import re
 import unicodedata
@@ -13,9 +15,14 @@ import zipfile
 from dataclasses import dataclass
 
 import filetype
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+
+logger = logging.getLogger(__name__)
+# What a storage backend raises when it cannot be reached: S3 (botocore) or a local disk (OSError).
+STORE_ERRORS = (BotoCoreError, ClientError, OSError)
 
 HEAD_BYTES = 64 * 1024  # enough for filetype's OOXML probes and for a look at text content
 
@@ -199,7 +206,15 @@ def store_upload(upload, key: str) -> Stored:
     """Stream to default storage under our own key, hashing on the way. The caller deletes it on failure."""
     wrapped = HashingFile(upload)
     wrapped.seek(0)
-    saved_key = default_storage.save(key, wrapped)
+    try:
+        saved_key = default_storage.save(key, wrapped)
+    except STORE_ERRORS as exc:
+        logger.exception("file store unreachable while saving %s", key)
+        with contextlib.suppress(*STORE_ERRORS):
+            default_storage.delete(key)  # a half-written object, if the store got that far
+        raise UploadRejected(
+            "We could not reach the file store, so nothing was saved. Please try again in a few minutes."
+        ) from exc
     if wrapped.bytes_read != upload.size:
         default_storage.delete(saved_key)
         raise UploadRejected("The upload was interrupted. Please try again.")

@@ -123,6 +123,11 @@ class Assessment(models.Model):
         self.workspace_id = self.client.workspace_id
         super().save(*args, **kwargs)
 
+    @property
+    def audit_chain_key(self) -> str:
+        """Events about this assessment and everything in it form one hash chain (activity.services)."""
+        return f"assessment:{self.pk}"
+
 
 class AssessmentAccess(models.Model):
     """A contact invited to one assessment. Deleting the row ends that access at once."""
@@ -203,6 +208,10 @@ class EvidenceRequest(models.Model):
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "requirement_key", "updated_at"}
         super().save(*args, **kwargs)
+
+    @property
+    def audit_chain_key(self) -> str:
+        return f"assessment:{self.assessment_id}"
 
     @property
     def is_overdue(self) -> bool:

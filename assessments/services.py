@@ -279,6 +279,10 @@ def upload_file(
                     "file": inspected.name,
                     "size": stored.size,
                     "sha256": stored.sha256,
+                    "content_type": inspected.content_type,
+                    "file_id": record.pk,
+                    "round": record.submission_round,
+                    "ip": ip,
                     "assessment_id": assessment.pk,
                 },
             )
