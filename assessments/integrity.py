@@ -1,0 +1,81 @@
+"""Chain of custody checks: the assessment's event chain is intact and every stored file still hashes
+to the SHA-256 recorded when it was uploaded."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from activity.services import ChainReport, record_event, verify_chain
+from assessments.files import STORE_ERRORS
+from assessments.models import Assessment, EvidenceFile
+
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class IntegrityReport:
+    assessment: Assessment
+    chain: ChainReport
+    files_checked: int = 0
+    file_problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and not self.file_problems
+
+    @property
+    def problems(self) -> list[str]:
+        return [*self.chain.problems, *self.file_problems]
+
+
+def file_digest(name: str) -> str:
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_assessment(assessment: Assessment) -> IntegrityReport:
+    report = IntegrityReport(assessment=assessment, chain=verify_chain(assessment.audit_chain_key))
+    files = EvidenceFile.objects.filter(request__assessment=assessment).select_related("request")
+    for record in files.order_by("pk").iterator():
+        report.files_checked += 1
+        label = f"{record.request.requirement} {record.original_name} (file #{record.pk})"
+        try:
+            actual = file_digest(record.file.name)
+        except FileNotFoundError:
+            report.file_problems.append(f"{label}: missing from storage")
+            continue
+        except STORE_ERRORS as exc:
+            report.file_problems.append(f"{label}: could not be read ({exc.__class__.__name__})")
+            continue
+        if actual != record.sha256:
+            report.file_problems.append(
+                f"{label}: content changed (SHA-256 {actual[:12]}… ≠ recorded {record.sha256[:12]}…)"
+            )
+    return report
+
+
+def verify_and_record(*, assessment: Assessment, actor=None) -> IntegrityReport:
+    """Run the check and log its outcome (itself an event on the chain it just checked)."""
+    report = verify_assessment(assessment)
+    with transaction.atomic():
+        record_event(
+            workspace=assessment.workspace,
+            client=assessment.client,
+            verb="assessment.integrity_verified",
+            actor_user=actor,
+            target=assessment,
+            data={
+                "ok": report.ok,
+                "events": report.chain.events,
+                "files": report.files_checked,
+                "problems": report.problems[:50],
+            },
+        )
+    return report
