@@ -119,6 +119,17 @@ class EventChain(models.Model):
         return f"{self.key} @ {self.last_seq}"
 
 
+class DigestLog(models.Model):
+    """One row per digest sent, keyed e.g. "contact-digest:12:2026-11-23". The unique key is what makes a
+    scheduled job that runs twice send once."""
+
+    key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class OutboxMessage(models.Model):
     """Work promised in a transaction (usually an email) and done after it commits.
 

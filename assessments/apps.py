@@ -6,4 +6,5 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
 
     def ready(self) -> None:
-        from assessments import handlers  # noqa: F401  (registers outbox handlers)
+        from assessments import handlers, reminders  # noqa: F401  (registers outbox handlers)
+        from assessments import package  # noqa: F401  (package build/email handlers and task)

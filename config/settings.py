@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -178,6 +179,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "activity.tasks.sweep_outbox", "schedule": 60.0},
+    "evidence-digests": {
+        "task": "assessments.tasks.send_daily_digests",
+        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
+    },
 }
 
 # --- Portal behaviour --------------------------------------------------------------------------
