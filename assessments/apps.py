@@ -6,5 +6,5 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
 
     def ready(self) -> None:
-        from assessments import handlers, reminders  # noqa: F401  (registers outbox handlers)
-        from assessments import package  # noqa: F401  (package build/email handlers and task)
+        # Registers outbox handlers (and the evidence package's Celery task).
+        from assessments import handlers, package, reminders  # noqa: F401

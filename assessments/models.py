@@ -330,3 +330,62 @@ class RequestMessage(models.Model):
     def author_label(self) -> str:
         who = self.author_user or self.author_contact
         return str(who) if who else "Unknown"
+
+
+# --- evidence packages (export) ----------------------------------------------------------------------
+
+
+class PackageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    BUILDING = "building", "Building"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def package_key() -> str:
+    return f"packages/{uuid.uuid4().hex}.zip"
+
+
+class EvidencePackageQuerySet(models.QuerySet):
+    def for_workspace(self, workspace) -> EvidencePackageQuerySet:
+        return self.filter(assessment__workspace=workspace)
+
+
+class EvidencePackage(models.Model):
+    """A ZIP of an assessment's accepted evidence with index.pdf and manifest.csv (assessments.package)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="packages")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=PackageStatus.choices, default=PackageStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    file_count = models.PositiveIntegerField(default=0)
+    # Why a build failed; on a ready package, a warning (e.g. files whose bytes no longer match their hash).
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EvidencePackageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Evidence package {self.pk} of {self.assessment_id}"
+
+    @property
+    def audit_chain_key(self) -> str:
+        return f"assessment:{self.assessment_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (PackageStatus.QUEUED, PackageStatus.BUILDING)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == PackageStatus.READY

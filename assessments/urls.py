@@ -26,3 +26,21 @@ urlpatterns = [
     path(R + "transition", views.request_transition, name="request-transition"),
     path(R + "messages", views.request_messages, name="request-messages"),
 ]
+
+# Evidence packages (assessments.package_views): export, progress, download.
+from assessments import package_views  # noqa: E402
+
+P = A + "packages/<int:package_id>/"
+urlpatterns += [
+    path(A + "packages/new", package_views.package_create, name="package-create"),
+    path(P, package_views.package_status, name="package-status"),
+    path(P + "download", package_views.package_download, name="package-download"),
+]
+
+# File previews (assessments.preview_views): a page per file and the raw bytes for its PDF viewer/images.
+from assessments import preview_views  # noqa: E402
+
+urlpatterns += [
+    path("assessments/files/<int:file_id>/preview", preview_views.file_preview, name="file-preview"),
+    path("assessments/files/<int:file_id>/raw", preview_views.file_raw, name="file-raw"),
+]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from assessments.models import RequestMessage, Status
+from assessments.models import EvidencePackage, PackageStatus, RequestMessage, Status
 from tests.factories import (
     AssessmentAccessFactory,
     AssessmentFactory,
@@ -41,3 +44,22 @@ def evidence_sweep_extra(world) -> None:
         file_id=record.pk,
         access_id=access.pk,
     )
+    package_sweep_extra(world, assessment)
+
+
+def package_sweep_extra(world, assessment) -> None:
+    """A ready evidence package of the Secretco assessment, with a real ZIP in storage."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("manifest.csv", "requirement,request_title\r\n1.2.3,Secretco network diagram\r\n")
+    key = default_storage.save("packages/sweep-secretco.zip", ContentFile(buf.getvalue()))
+    package = EvidencePackage.objects.create(
+        assessment=assessment,
+        requested_by=world.owner,
+        status=PackageStatus.READY,
+        progress=100,
+        file=key,
+        size=len(buf.getvalue()),
+        file_count=0,
+    )
+    world.extra.update(package_id=package.pk)
