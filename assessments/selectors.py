@@ -91,3 +91,36 @@ def staff_inbox(workspace) -> QuerySet[EvidenceRequest]:
         .annotate(file_count=Count("files"))
         .order_by(F("submitted_at").asc(nulls_first=True), "id")
     )
+
+
+def request_history(evidence: EvidenceRequest):
+    """Everything that happened to one request, oldest first, straight from the hash-chained log."""
+    from activity.models import Event
+
+    return (
+        Event.objects.filter(
+            chain_key=evidence.audit_chain_key,
+            target_type=EvidenceRequest._meta.label_lower,
+            target_id=str(evidence.pk),
+        )
+        .select_related("actor_user", "actor_contact")
+        .order_by("chain_seq")
+    )
+
+
+def annotate_revisions(files, evidence: EvidenceRequest) -> list:
+    """Mark each file current, superseded (an earlier submission) or pending (not submitted yet).
+
+    Each submission is a revision of the evidence: the latest submitted round is what the assessor
+    reviews; earlier rounds stay on record, marked superseded.
+    """
+    files = list(files)
+    for f in files:
+        if f.submission_round > evidence.submission_round:
+            f.revision_state = "pending"
+        elif f.submission_round == evidence.submission_round:
+            f.revision_state = "current"
+        else:
+            f.revision_state = "superseded"
+        f.submitted = f.revision_state != "pending"
+    return files

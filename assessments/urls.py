@@ -44,3 +44,8 @@ urlpatterns += [
     path("assessments/files/<int:file_id>/preview", preview_views.file_preview, name="file-preview"),
     path("assessments/files/<int:file_id>/raw", preview_views.file_raw, name="file-raw"),
 ]
+
+# Chain of custody (assessments.custody_views): verify the event chain and every file's SHA-256.
+from assessments import custody_views  # noqa: E402
+
+urlpatterns += [path(A + "verify", custody_views.assessment_verify, name="assessment-verify")]

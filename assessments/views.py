@@ -17,7 +17,15 @@ from assessments.downloads import file_response
 from assessments.forms import AssessmentForm, EvidenceRequestForm, ImportForm, MessageForm, RequestFilterForm
 from assessments.importing import SAMPLE_CSV, parse_csv
 from assessments.models import Assessment, AssessmentAccess, EvidenceFile, EvidenceRequest, RequestMessage
-from assessments.selectors import NEXT_SORT, SORTS, request_list, staff_inbox, status_counts
+from assessments.selectors import (
+    NEXT_SORT,
+    SORTS,
+    annotate_revisions,
+    request_history,
+    request_list,
+    staff_inbox,
+    status_counts,
+)
 
 # --- access helpers: one way to load each thing, 404 for "missing" and "not yours" alike ----------
 
@@ -191,8 +199,11 @@ def _thread_context(evidence: EvidenceRequest) -> dict:
 def request_detail(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     evidence = get_request_for_staff(request, assessment, request_id)
-    files = EvidenceFile.objects.filter(request=evidence).select_related(
-        "uploaded_by_contact", "uploaded_by_user"
+    files = annotate_revisions(
+        EvidenceFile.objects.filter(request=evidence)
+        .select_related("uploaded_by_contact", "uploaded_by_user")
+        .order_by("-submission_round", "uploaded_at", "id"),
+        evidence,
     )
     return render(
         request,
@@ -201,6 +212,8 @@ def request_detail(request: HttpRequest, assessment_id: int, request_id: int) ->
             **_thread_context(evidence),
             "assessment": assessment,
             "files": files,
+            "history": request_history(evidence),
+            "viewer": "staff",
             "actions": workflow.allowed_targets(evidence.status, workflow.STAFF),
         },
     )

@@ -18,7 +18,15 @@ from assessments.downloads import file_response
 from assessments.files import human_size
 from assessments.forms import MessageForm
 from assessments.models import Assessment, EvidenceFile, EvidenceRequest, Status
-from assessments.selectors import NEXT_SORT, SORTS, contact_assessments, contact_summary, request_list
+from assessments.selectors import (
+    NEXT_SORT,
+    SORTS,
+    annotate_revisions,
+    contact_assessments,
+    contact_summary,
+    request_history,
+    request_list,
+)
 from assessments.views import post_message_from_form, render_thread_list
 from portal.decorators import contact_required
 from portal.views import _client_ip
@@ -96,16 +104,16 @@ def assessment_detail(request: HttpRequest, slug: str, assessment_id: int) -> Ht
 
 
 def _files_context(request: HttpRequest, evidence: EvidenceRequest) -> dict:
-    files = list(
-        EvidenceFile.objects.filter(request=evidence).select_related(
-            "uploaded_by_contact", "uploaded_by_user"
-        )
+    every = annotate_revisions(
+        EvidenceFile.objects.filter(request=evidence).select_related("uploaded_by_contact", "uploaded_by_user"),
+        evidence,
     )
-    for f in files:
-        f.submitted = f.is_submitted(evidence)
+    # The client works on the latest revision; earlier submissions stay on record for the assessor.
+    files = [f for f in every if f.revision_state != "superseded"]
     return {
         "evidence": evidence,
         "files": files,
+        "superseded_count": len(every) - len(files),
         "can_edit": evidence.client_can_edit,
         "can_submit": evidence.client_can_edit and bool(files),
         "max_upload": human_size(settings.EVIDENCE_MAX_UPLOAD_BYTES),
@@ -135,6 +143,7 @@ def request_detail(request: HttpRequest, slug: str, request_id: int) -> HttpResp
         "thread_url": _thread_url(request, evidence),
         "message_form": MessageForm(),
         "viewer": "client",
+        "history": request_history(evidence),
     }
     return render(request, "portal/assessments/request_detail.html", context)
 

@@ -81,3 +81,20 @@ def test_verification_is_itself_logged(world, ev, stocked):
     logged = Event.objects.get(verb="assessment.integrity_verified")
     assert logged.data["ok"] is True and logged.data["files"] == 1
     assert verify_assessment(ev.assessment).ok  # the log entry extends the chain cleanly
+
+
+def test_verify_button_reports_ok_then_a_tampered_file(world, ev, stocked, owner_http):
+    from django.urls import reverse
+
+    url = reverse("assessments:assessment-verify", kwargs={"assessment_id": ev.assessment.pk})
+    assert owner_http.get(url).status_code == 405
+    ok = owner_http.post(url, HTTP_HX_REQUEST="true")
+    assert ok.status_code == 200 and b"Verified." in ok.content and b"1 file matches" in ok.content
+    default_storage.delete(stocked.file.name)
+    default_storage.save(stocked.file.name, ContentFile(b"%PDF-1.4 swapped"))
+    bad = owner_http.post(url)
+    assert b"Verification failed" in bad.content and b"diagram.pdf" in bad.content and b"<html" in bad.content
+    page = owner_http.get(
+        reverse("assessments:assessment-detail", kwargs={"assessment_id": ev.assessment.pk})
+    )
+    assert b"Verify integrity" in page.content

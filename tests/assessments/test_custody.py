@@ -1,0 +1,92 @@
+"""Chain of custody on the request pages: revisions marked superseded, and the history from the log."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from assessments import workflow
+from assessments.models import EvidenceRequest, Status
+from assessments.services import upload_file
+from tests.conftest import portal_client
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _up(world, evidence, name, extra=b""):
+    return upload_file(
+        evidence=evidence,
+        upload=SimpleUploadedFile(name, PDF + extra),
+        contact=world.contact,
+        ip="198.51.100.4",
+    )
+
+
+@pytest.fixture
+def resubmitted(world, ev):
+    first = _up(world, ev.request, "policy-v1.pdf")
+    workflow.transition(evidence=ev.request, to=Status.SUBMITTED, contact=world.contact)
+    workflow.transition(evidence=ev.request, to=Status.UNDER_REVIEW, user=world.owner)
+    workflow.transition(
+        evidence=ev.request, to=Status.CHANGES_REQUESTED, user=world.owner, note="Sign page 2, please."
+    )
+    evidence = EvidenceRequest.objects.get(pk=ev.request.pk)
+    second = _up(world, evidence, "policy-v2.pdf", b"% v2")
+    workflow.transition(evidence=evidence, to=Status.SUBMITTED, contact=world.contact)
+    return first, second
+
+
+def test_staff_see_earlier_revisions_marked_superseded_and_the_full_history(
+    world, ev, owner_http, resubmitted
+):
+    first, second = resubmitted
+    url = reverse(
+        "assessments:request-detail", kwargs={"assessment_id": ev.assessment.pk, "request_id": ev.request.pk}
+    )
+    body = owner_http.get(url).content.decode()
+    assert "policy-v1.pdf" in body and "policy-v2.pdf" in body
+    assert "Superseded · 1" in body and "Current · 2" in body
+    history = body[body.index('id="history-h"') :]
+    order = [
+        history.index("policy-v1.pdf"),
+        history.index("submitted evidence for"),
+        history.index("started reviewing"),
+        history.index("Sign page 2, please."),
+        history.index("policy-v2.pdf"),
+    ]
+    assert order == sorted(order)
+    assert first.sha256 in history and "198.51.100.4" in history  # staff see the uploader's IP
+
+
+def test_client_sees_the_current_revision_and_the_history_without_ips(world, ev, resubmitted):
+    http = portal_client(world.contact)
+    url = reverse("portal:request-detail", kwargs={"slug": "alpha", "request_id": ev.request.pk})
+    body = http.get(url).content.decode()
+    files = body[body.index('id="files"') : body.index('id="history-h"')]
+    assert "policy-v2.pdf" in files and "policy-v1.pdf" not in files.split("kept on record")[0]
+    assert "1 file from earlier submissions is kept on record" in files
+    history = body[body.index('id="history-h"') :]
+    assert "policy-v1.pdf" in history and "Sign page 2, please." in history
+    assert "198.51.100.4" not in body
+
+
+def test_submitted_files_cannot_be_deleted_even_after_changes_requested(world, ev, resubmitted):
+    first, _ = resubmitted
+    http = portal_client(world.contact)
+    workflow.transition(
+        evidence=EvidenceRequest.objects.get(pk=ev.request.pk), to=Status.UNDER_REVIEW, user=world.owner
+    )
+    workflow.transition(
+        evidence=EvidenceRequest.objects.get(pk=ev.request.pk),
+        to=Status.CHANGES_REQUESTED,
+        user=world.owner,
+        note="Again",
+    )
+    url = reverse(
+        "portal:file-delete", kwargs={"slug": "alpha", "request_id": ev.request.pk, "file_id": first.pk}
+    )
+    http.post(url)
+    assert type(first).objects.filter(pk=first.pk).exists()
