@@ -220,6 +220,11 @@ EVIDENCE_ALLOWED_TYPES = env.list(
 # Uploads above this many bytes stream to a temporary file instead of memory (Django's default, made explicit).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+FILE_UPLOAD_HANDLERS = [
+    "assessments.upload_handlers.SizeLimitUploadHandler",  # skips oversized files before they are spooled
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Stripe (billing issue) ----------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

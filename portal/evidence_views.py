@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessments import services, workflow
 from assessments.downloads import file_response
-from assessments.files import human_size
+from assessments.files import human_size, sanitize_filename
 from assessments.forms import MessageForm
 from assessments.models import Assessment, EvidenceFile, EvidenceRequest, Status
 from assessments.selectors import (
@@ -177,6 +177,13 @@ def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResp
             request, evidence, 413, f"That file is larger than the {human_size(limit)} limit."
         )
     uploads = request.FILES.getlist("file")
+    too_big = getattr(request, "oversize_uploads", [])
+    if too_big and not uploads:
+        error = " ".join(f"{sanitize_filename(n)} is larger than the {human_size(limit)} limit." for n in too_big)
+        if xhr:
+            return _files_fragment(request, evidence, 413, error)
+        messages.error(request, error)
+        return redirect("portal:request-detail", slug=slug, request_id=evidence.pk)
     if not uploads:
         error = "Choose a file to upload."
         if xhr:
@@ -193,6 +200,7 @@ def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResp
             )
         except services.ServiceError as exc:
             errors.append(str(exc))
+    errors += [f"{sanitize_filename(n)} is larger than the {human_size(limit)} limit." for n in too_big]
     if xhr:
         return _files_fragment(request, evidence, 400 if errors else 200, " ".join(errors))
     for error in errors:

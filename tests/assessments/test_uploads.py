@@ -153,3 +153,19 @@ def test_large_upload_streams_through_a_temporary_file(world, ev):
     tmp.seek(0)
     record = upload_file(evidence=ev.request, upload=tmp, contact=world.contact)
     assert record.size == len(payload) and record.sha256 == hashlib.sha256(payload).hexdigest()
+
+
+def test_no_js_form_oversized_file_is_skipped_before_spooling(world, ev, settings):
+    """The plain form (no XHR) path: the size handler skips the file while parsing; nothing is stored."""
+    from tests.conftest import portal_client
+
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1000
+    http = portal_client(world.contact)
+    url = reverse("portal:request-upload", kwargs={"slug": "alpha", "request_id": ev.request.pk})
+    before = _stored_files()
+    response = http.post(url, {"file": SimpleUploadedFile("huge.pdf", PDF + b"0" * 5000)}, follow=True)
+    assert b"huge.pdf is larger than the 1000 bytes limit" in response.content
+    assert not EvidenceFile.objects.exists()
+    assert _stored_files() == before
+    ok = http.post(url, {"file": SimpleUploadedFile("small.pdf", PDF)}, follow=True)
+    assert b"Uploaded small.pdf" in ok.content
