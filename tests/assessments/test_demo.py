@@ -25,3 +25,12 @@ def test_seed_demo_builds_a_lived_in_assessment_idempotently(db, settings):
     assert Assessment.objects.filter(workspace__slug="demo").count() == 1
     assert EvidenceRequest.objects.filter(assessment=assessment).count() == requests.count()
     assert again.getvalue().splitlines()[-4:] == first_lines
+
+
+def test_seed_demo_ends_with_the_three_login_lines(db):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    last = out.getvalue().splitlines()[-3:]
+    assert last[0] == "staff: demo@portal.localhost demo-portal-2026"
+    assert last[1] == "contact: jordan@acme-payments.example"
+    assert last[2].startswith("portal: http") and last[2].endswith("/p/demo/login")

@@ -45,14 +45,15 @@ class Command(BaseCommand):
         )
         Client.objects.get_or_create(workspace=ws, name="Globex Retail")
         self._seed_more(ws, staff, acme)
-        self.stdout.write(f"staff: {STAFF_EMAIL} {STAFF_PASSWORD}")
-        self.stdout.write(f"contact: {CONTACT_EMAIL}")
-        self.stdout.write(f"portal: {login_url(ws)}")
         self.stdout.write(
             f"(staff sign in at {settings.SITE_URL}/app/login; the contact's sign-in link is printed by the "
             "console email backend in this terminal, or run: "
             f"python manage.py magic_link {CONTACT_EMAIL} --workspace {ws.slug})"
         )
+        # These three lines end the output: scripts read them.
+        self.stdout.write(f"staff: {STAFF_EMAIL} {STAFF_PASSWORD}")
+        self.stdout.write(f"contact: {CONTACT_EMAIL}")
+        self.stdout.write(f"portal: {login_url(ws)}")
 
     def _seed_more(self, ws, staff, client) -> None:
         """Hook for later features' demo data (assessments, projects…)."""
