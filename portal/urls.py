@@ -29,3 +29,11 @@ urlpatterns += [
     path("<slug:slug>/requests/<int:request_id>/messages", evidence_views.request_messages, name="request-messages"),
     path("<slug:slug>/files/<int:file_id>/download", evidence_views.file_download, name="file-download"),
 ]
+
+# File previews (portal.preview_views).
+from portal import preview_views  # noqa: E402
+
+urlpatterns += [
+    path("<slug:slug>/files/<int:file_id>/preview", preview_views.file_preview, name="file-preview"),
+    path("<slug:slug>/files/<int:file_id>/raw", preview_views.file_raw, name="file-raw"),
+]

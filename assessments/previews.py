@@ -1,0 +1,413 @@
+"""Inline previews of evidence files, shared by the staff and portal preview pages.
+
+The kind comes from the content type sniffed at upload (assessments/files.py), never from the name.
+Nothing here marks anything safe: tables and text go to the template as plain strings, which Django
+escapes; PDFs and images are served as bytes by `raw_response` with a locked-down CSP and `nosniff`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import logging
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.utils.http import content_disposition_header
+
+from assessments.files import FRIENDLY, STORE_ERRORS
+from assessments.models import EvidenceFile
+
+logger = logging.getLogger(__name__)
+
+PDF = "application/pdf"
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+# The only types ever served inline (raw endpoint). Never HTML, SVG or text: the browser could render them.
+INLINE_TYPES = IMAGE_TYPES | {PDF}
+CSV_TYPE = "text/csv"
+TEXT_TYPE = "text/plain"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+MAX_ROWS = 200  # rows shown under the header
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 500
+TEXT_BYTES = 100 * 1024
+SAMPLE_BYTES = 64 * 1024  # what the encoding guess and the delimiter sniffer look at
+CHUNK_BYTES = 64 * 1024
+# Counting the rows after the shown ones streams the file; past this many bytes we stop and say "more than".
+COUNT_BYTE_CAP = 32 * 1024 * 1024
+SPOOL_BYTES = 8 * 1024 * 1024
+XLSX_COUNT_CAP = 100_000  # rows counted past the shown ones when the sheet does not declare its size
+
+CSV_DELIMITERS = ",;\t|"
+UNREADABLE = "This file could not be previewed. Download it instead."
+MISSING = "This file could not be read from storage. Try again later, or download it."
+
+
+class Kind:
+    PDF = "pdf"
+    IMAGE = "image"
+    CSV = "csv"
+    XLSX = "xlsx"
+    TEXT = "text"
+    OTHER = "other"
+
+
+def kind_for(content_type: str) -> str:
+    content_type = (content_type or "").split(";")[0].strip().lower()
+    if content_type == PDF:
+        return Kind.PDF
+    if content_type in IMAGE_TYPES:
+        return Kind.IMAGE
+    if content_type == CSV_TYPE:
+        return Kind.CSV
+    if content_type == XLSX_TYPE:
+        return Kind.XLSX
+    if content_type == TEXT_TYPE:
+        return Kind.TEXT
+    return Kind.OTHER
+
+
+def type_label(content_type: str) -> str:
+    return FRIENDLY.get(content_type, content_type or "unknown")
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    remaining: int | None = 0  # rows after the shown ones; None when unknown
+    remaining_is_minimum: bool = False  # the count stopped at a cap: "more than N"
+    notes: list[str] = field(default_factory=list)
+    sheet: str = ""
+    other_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class Preview:
+    kind: str
+    table: Table | None = None
+    text: str | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+# --- reading from storage -----------------------------------------------------------------------------
+
+
+def _open(record: EvidenceFile):
+    try:
+        return default_storage.open(record.file.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("File missing from storage") from exc
+
+
+def _chunks(handle, limit: int | None = None) -> Iterator[bytes]:
+    read = 0
+    while limit is None or read < limit:
+        size = CHUNK_BYTES if limit is None else min(CHUNK_BYTES, limit - read)
+        data = handle.read(size)
+        if not data:
+            return
+        read += len(data)
+        yield data
+
+
+def guess_encoding(sample: bytes) -> tuple[str, str]:
+    """(codec, note). UTF-8 (with or without BOM) when the sample decodes; else Windows-1252, else Latin-1."""
+    try:
+        # final=False: a multi-byte character cut at the end of the sample is not an error.
+        codecs.getincrementaldecoder("utf-8-sig")().decode(sample, final=False)
+        return "utf-8-sig", ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+        return "cp1252", "Shown as Windows-1252: the file is not UTF-8."
+    except UnicodeDecodeError:
+        return "latin-1", "Shown as Latin-1: the file is not UTF-8."
+
+
+def _decoded_lines(first: bytes, rest: Iterable[bytes], encoding: str, flags: dict) -> Iterator[str]:
+    """Lines with their endings, decoded as we go; bad bytes become U+FFFD and NULs are made visible."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    pending = ""
+
+    def feed(data: bytes, final: bool = False) -> Iterator[str]:
+        nonlocal pending
+        text = pending + decoder.decode(data, final=final)
+        if "\x00" in text:
+            flags["nul"] = True
+            text = text.replace("\x00", "\N{SYMBOL FOR NULL}")
+        if "\ufffd" in text:
+            flags["replaced"] = True
+        parts = text.split("\n")
+        pending = parts.pop()
+        for part in parts:
+            yield part + "\n"
+
+    yield from feed(first)
+    for chunk in rest:
+        flags["bytes"] = flags.get("bytes", 0) + len(chunk)
+        yield from feed(chunk)
+    yield from feed(b"", final=True)
+    if pending:
+        yield pending
+
+
+def _cell(value: str) -> str:
+    return value if len(value) <= MAX_CELL_CHARS else value[:MAX_CELL_CHARS] + "…"
+
+
+def _sniff_dialect(text: str):
+    try:
+        return csv.Sniffer().sniff(text, delimiters=CSV_DELIMITERS)
+    except csv.Error:
+        return csv.excel
+
+
+def csv_table(handle, *, max_rows: int = MAX_ROWS, byte_cap: int = COUNT_BYTE_CAP) -> Table:
+    """The header and the first `max_rows` rows of a CSV, streaming: memory stays bounded by the sample."""
+    sample = handle.read(SAMPLE_BYTES)
+    encoding, encoding_note = guess_encoding(sample)
+    notes = [encoding_note] if encoding_note else []
+    sample_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+    # Sniff on whole lines only; a line cut at the sample's end confuses the sniffer.
+    dialect = _sniff_dialect(sample_text.rsplit("\n", 1)[0] if "\n" in sample_text else sample_text)
+    flags: dict = {"bytes": len(sample)}
+    lines = _decoded_lines(sample, _chunks(handle), encoding, flags)
+    reader = csv.reader(lines, dialect)
+    header: list[str] = []
+    rows: list[list[str]] = []
+    ragged = 0
+    remaining = 0
+    capped = False
+    try:
+        header = [_cell(c) for c in next(reader, [])]
+        for raw in reader:
+            if len(rows) < max_rows:
+                if len(raw) != len(header):
+                    ragged += 1
+                rows.append([_cell(c) for c in raw])
+                continue
+            remaining += 1
+            if flags["bytes"] >= byte_cap:
+                capped = True
+                break
+    except csv.Error as exc:
+        notes.append(
+            f"The file is malformed after row {len(rows) + remaining}; the rest is not shown ({exc})."
+        )
+    if not header and not rows:
+        notes.append("The file is empty.")
+    if flags.get("replaced") and not encoding_note:
+        notes.append("Some bytes are not valid UTF-8; they are shown as �.")
+    if flags.get("nul"):
+        notes.append("The file contains NUL bytes; they are shown as ␀.")
+    table = _shape(header, rows, notes)
+    if ragged:
+        table.notes.append(
+            f"{ragged} of the rows shown have a different number of cells than the header; "
+            "short rows are padded with blanks."
+        )
+    table.remaining = remaining
+    table.remaining_is_minimum = capped
+    return table
+
+
+def _shape(header: list[str], rows: list[list[str]], notes: list[str]) -> Table:
+    """Pad short rows to the header width, label cells beyond it "(extra)", cut at MAX_COLUMNS."""
+    width = max([len(header), *(len(r) for r in rows)]) if (header or rows) else 0
+    if width > MAX_COLUMNS:
+        notes.append(f"Only the first {MAX_COLUMNS} of {width} columns are shown.")
+        width = MAX_COLUMNS
+    header = header[:width] + ["(extra)"] * (width - len(header))
+    rows = [r[:width] + [""] * (width - len(r)) for r in rows]
+    return Table(header=header, rows=rows, notes=notes)
+
+
+# --- spreadsheets -------------------------------------------------------------------------------------
+
+
+def format_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds" if value.second else "minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, int | Decimal):
+        return str(value)
+    return _cell(str(value))
+
+
+def _seekable(handle):
+    """openpyxl needs random access (it is a ZIP); copy a stream that has none into a spooled temp file."""
+    seekable = getattr(handle, "seekable", None)
+    try:
+        if seekable is not None and seekable():
+            handle.seek(0)
+            return handle
+    except (OSError, ValueError):
+        pass
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    for chunk in _chunks(handle):
+        spool.write(chunk)
+    spool.seek(0)
+    return spool
+
+
+def xlsx_table(handle, *, max_rows: int = MAX_ROWS) -> Table:
+    """First sheet, first rows, cached values (data_only): formulas are never evaluated, only shown."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(_seekable(handle), read_only=True, data_only=True)
+    try:
+        names = workbook.sheetnames
+        ws = workbook[names[0]]
+        rows_iter = ws.iter_rows(max_row=max_rows + 1, max_col=MAX_COLUMNS + 1, values_only=True)
+        values = [[format_value(v) for v in row] for row in rows_iter]
+        max_row, max_col = ws.max_row, ws.max_column
+        remaining, capped = None, False
+        if max_row is None or (len(values) > max_rows and max_row <= max_rows + 1):
+            # No (or a stale) <dimension> in the sheet, as some writers leave it: count, up to a cap.
+            remaining, capped = _count_rows(ws, start=max_rows + 2)
+    finally:
+        workbook.close()
+    # Read-only sheets pad every row to the sheet's width; trim what is blank at the right of all of them.
+    width = max(
+        (len(r) - next((i for i, v in enumerate(reversed(r)) if v), len(r)) for r in values), default=0
+    )
+    notes: list[str] = []
+    if width > MAX_COLUMNS:  # we read one column more than we show, to know whether there are more
+        of = f" of {max_col}" if max_col and max_col > MAX_COLUMNS else ""
+        notes.append(f"Only the first {MAX_COLUMNS}{of} columns are shown.")
+        width = MAX_COLUMNS
+    values = [r[:width] for r in values]
+    header, rows = (values[0], values[1:]) if values else ([], [])
+    table = _shape(header, rows, notes)
+    if not values:
+        table.notes.append("The first sheet is empty.")
+    table.sheet = names[0]
+    table.other_sheets = names[1:]
+    if remaining is None:
+        remaining = max(0, (max_row or 0) - 1 - len(rows))
+    table.remaining, table.remaining_is_minimum = remaining, capped
+    return table
+
+
+def _count_rows(ws, *, start: int, cap: int = XLSX_COUNT_CAP) -> tuple[int, bool]:
+    count = 0
+    for _ in ws.iter_rows(min_row=start, max_col=1, values_only=True):
+        count += 1
+        if count >= cap:
+            return count, True
+    return count, False
+
+
+# --- the preview ----------------------------------------------------------------------------------------
+
+
+def text_excerpt(handle, limit: int = TEXT_BYTES) -> tuple[str, list[str]]:
+    data = handle.read(limit + 1)
+    truncated = len(data) > limit
+    data = data[:limit]
+    encoding, note = guess_encoding(data)
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data, final=not truncated)
+    notes = [note] if note else []
+    if "\x00" in text:
+        text = text.replace("\x00", "\N{SYMBOL FOR NULL}")
+        notes.append("The file contains NUL bytes; they are shown as ␀.")
+    if truncated:
+        notes.append(f"Only the first {limit // 1024} KB are shown. Download the file to see all of it.")
+    return text, notes
+
+
+def build_preview(record: EvidenceFile) -> Preview:
+    kind = kind_for(record.content_type)
+    preview = Preview(kind=kind)
+    if kind not in (Kind.CSV, Kind.XLSX, Kind.TEXT):
+        return preview  # PDFs and images load from the raw endpoint; other types get an icon
+    try:
+        with _open(record) as handle:
+            if kind == Kind.CSV:
+                preview.table = csv_table(handle)
+            elif kind == Kind.XLSX:
+                preview.table = xlsx_table(handle)
+            else:
+                preview.text, preview.notes = text_excerpt(handle)
+    except Http404:
+        preview.error = MISSING
+    except STORE_ERRORS:
+        logger.exception("file store unreachable while previewing evidence file %s", record.pk)
+        preview.error = MISSING
+    except Exception:  # noqa: BLE001 - a corrupt upload must give a friendly page, never a 500
+        logger.warning(
+            "could not preview evidence file %s (%s)", record.pk, record.content_type, exc_info=True
+        )
+        preview.error = UNREADABLE
+    return preview
+
+
+RAW_CSP = {
+    Kind.PDF: "default-src 'none'; sandbox",
+    Kind.IMAGE: "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+}
+
+
+def raw_response(record: EvidenceFile) -> FileResponse:
+    """The bytes of a PDF or image for our own preview page (fetch → blob, or <img src>), from our origin.
+
+    Streams from storage even on S3 so the page's fetch() stays same-origin (connect-src 'self').
+    Anything not on the inline allow-list is a 404: it is downloaded, never rendered.
+    """
+    kind = kind_for(record.content_type)
+    if record.content_type not in INLINE_TYPES:
+        raise Http404("Not an inline type")
+    try:
+        handle = _open(record)
+    except STORE_ERRORS as exc:
+        logger.exception("file store unreachable while serving evidence file %s", record.pk)
+        raise Http404("File store unreachable") from exc
+    response = FileResponse(handle, content_type=record.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=record.original_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = RAW_CSP[kind]
+    response["Cache-Control"] = "private, no-store"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+def preview_context(record: EvidenceFile, *, raw_url: str, download_url: str, back_url: str) -> dict:
+    return {
+        "file": record,
+        "preview": build_preview(record),
+        "type_label": type_label(record.content_type),
+        "raw_url": raw_url,
+        "download_url": download_url,
+        "back_url": back_url,
+        "max_rows": MAX_ROWS,
+    }
