@@ -1,0 +1,192 @@
+"""In Chromium: a contact opens the PDF, CSV and image previews in the portal, light and dark, on a phone
+(390px) and a desktop. The PDF must really display from a blob: URL under our CSP, with no CSP errors."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import uuid
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
+from playwright.sync_api import expect
+
+from accounts import services
+from accounts.models import LinkPurpose
+from activity.pdf import render_pdf
+from tests.factories import (
+    AssessmentAccessFactory,
+    AssessmentFactory,
+    EvidenceFileFactory,
+    EvidenceRequestFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    image = Image.new("RGB", (1600, 900), (79, 70, 229))  # wider than a phone: must shrink to fit
+    for x in range(0, 1600, 100):
+        for y in range(900):
+            image.putpixel((x, y), (255, 255, 255))
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _csv() -> bytes:
+    header = ["Requirement", "Control", "Owner", "Tested on", "Result", "Notes", "System", "Evidence ref"]
+    lines = [",".join(header)]
+    for i in range(1, 260):
+        lines.append(
+            f"1.{i},Firewall rule review {i},Network team,2026-01-{1 + i % 28:02d},Pass,"
+            f'"Reviewed against the ruleset, no gaps",fw-{i:03d}.corp.example,EV-{1000 + i}'
+        )
+    lines.append("9.9,<script>alert('x')</script>,=1+1,,,,,")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _store(evidence, name: str, content: bytes, content_type: str):
+    key = default_storage.save(f"evidence/browser/{uuid.uuid4().hex}", ContentFile(content))
+    return EvidenceFileFactory(
+        request=evidence,
+        file=key,
+        original_name=name,
+        size=len(content),
+        content_type=content_type,
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+@pytest.fixture
+def files(world):
+    assessment = AssessmentFactory(client=world.client, name="PCI DSS ROC 2026", lead=world.owner)
+    AssessmentAccessFactory(assessment=assessment, contact=world.contact)
+    evidence = EvidenceRequestFactory(assessment=assessment, requirement="1.2.3", title="Network diagram")
+    pdf = render_pdf("<h1>Network diagram</h1><p>Segmentation test report, page one.</p>")
+    made = {
+        "pdf": _store(evidence, "segmentation-report.pdf", pdf, "application/pdf"),
+        "csv": _store(evidence, "firewall-rules.csv", _csv(), "text/csv"),
+        "image": _store(evidence, "network-diagram.png", _png(), "image/png"),
+    }
+    yield made
+    for record in made.values():
+        default_storage.delete(record.file.name)
+
+
+def _contact_page(browser, live_server, world, *, width: int, scheme: str):
+    phone = width < 640
+    context = browser.new_context(
+        viewport={"width": width, "height": 844 if phone else 900},
+        is_mobile=phone,
+        has_touch=phone,
+        color_scheme=scheme,
+    )
+    page = context.new_page()
+    problems: list[str] = []
+
+    def console(message):
+        if (message.location or {}).get("url", "").endswith("/favicon.ico"):
+            return  # the browser's own guess, not our page
+        if (
+            message.type == "error"
+            or "Content Security Policy" in message.text
+            or "Refused to" in message.text
+        ):
+            problems.append(f"{message.text} ({(message.location or {}).get('url', '')})")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN)
+    page.goto(live_server.url + re.sub(r"^https?://[^/]+", "", url))
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"{live_server.url}/p/alpha/")
+    return context, page, problems
+
+
+def _no_page_scroll(page, width: int):
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"the page scrolls sideways: {scroll_width}px in a {width}px viewport"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_portal_previews(browser, live_server, world, files, shot, scheme, width):
+    context, page, problems = _contact_page(browser, live_server, world, width=width, scheme=scheme)
+    tag = f"preview-{'phone' if width < 640 else 'desktop'}-{scheme}"
+    base = f"{live_server.url}/p/alpha/files"
+    try:
+        # From the request page: the file name opens its preview.
+        page.goto(f"{live_server.url}/p/alpha/requests/{files['pdf'].request_id}/")
+        page.click("a.file-name:has-text('segmentation-report.pdf')")
+        page.wait_for_url(f"{base}/{files['pdf'].pk}/preview")
+
+        # PDF: fetched through the raw view, shown from a blob: URL by Chromium's PDF viewer.
+        frame = page.locator("iframe[data-pdf-frame]")
+        expect(frame).to_be_visible()
+        expect(page.locator(".pdf-viewer")).to_have_attribute("data-state", "ready")
+        assert frame.get_attribute("src").startswith("blob:")
+        page.wait_for_function(
+            "() => window.frames.length > 0", timeout=10_000
+        )  # the iframe's document exists
+        viewer = None
+        for _ in range(40):
+            viewer = next((f for f in page.frames if f.url.startswith("chrome-extension://")), None)
+            if viewer:
+                break
+            page.wait_for_timeout(250)
+        assert viewer is not None, f"no PDF viewer in {[f.url for f in page.frames]}"
+        expect(page.locator("#preview-download")).to_be_visible()
+        expect(page.locator("[data-pdf-fallback]")).to_be_hidden()
+        page.wait_for_timeout(800)  # let the viewer paint before the screenshot
+        _no_page_scroll(page, width)
+        shot(page, f"{tag}-pdf")
+
+        # CSV: an escaped table with the header row as column headers; wide tables scroll in their box.
+        page.goto(f"{base}/{files['csv'].pk}/preview")
+        table = page.locator("#preview-table")
+        expect(table).to_be_visible()
+        headers = table.locator("thead th:not(.row-num)").all_inner_texts()
+        assert headers[:3] == ["Requirement", "Control", "Owner"]
+        assert table.locator("tbody tr").count() == 200
+        expect(page.locator("#preview-count")).to_contain_text("60 more rows")
+        assert page.locator("script:has-text('alert')").count() == 0
+        _no_page_scroll(page, width)
+        if width < 640:
+            wrap = page.locator(".preview-table-wrap")
+            assert wrap.evaluate("e => e.scrollWidth > e.clientWidth"), (
+                "the wide table should scroll in its box"
+            )
+        shot(page, f"{tag}-csv")
+
+        # Image: inline, decoded, and no wider than the screen.
+        page.goto(f"{base}/{files['image'].pk}/preview")
+        image = page.locator("#preview-image")
+        expect(image).to_be_visible()
+        page.wait_for_function("() => document.getElementById('preview-image').complete")
+        assert image.evaluate("i => i.naturalWidth") == 1600
+        assert image.evaluate("i => i.getBoundingClientRect().width") <= width
+        _no_page_scroll(page, width)
+        shot(page, f"{tag}-image")
+
+        assert not problems, problems
+    finally:
+        context.close()
+
+
+def test_pdf_fallback_when_the_file_cannot_be_fetched(browser, live_server, world, files, shot):
+    """The raw view answers 404 (file gone from storage): the viewer says so and offers the download."""
+    default_storage.delete(files["pdf"].file.name)
+    context, page, _ = _contact_page(browser, live_server, world, width=390, scheme="light")
+    try:
+        page.goto(f"{live_server.url}/p/alpha/files/{files['pdf'].pk}/preview")
+        expect(page.locator(".pdf-viewer")).to_have_attribute("data-state", "error")
+        expect(page.locator("[data-pdf-fallback]")).to_be_visible()
+        expect(page.locator("iframe[data-pdf-frame]")).to_be_hidden()
+        _no_page_scroll(page, 390)
+        shot(page, "preview-phone-light-pdf-fallback")
+    finally:
+        context.close()
