@@ -86,10 +86,18 @@
 
   function uploadAll(form, files) {
     var list = form.querySelector("[data-progress-list]");
-    Array.prototype.forEach.call(files, function (file) {
-      var row = progressRow(list, file);
-      uploadOne(form, file, row);
+    var pending = Array.prototype.map.call(files, function (file) {
+      return uploadOne(form, file, progressRow(list, file));
     });
+    // Responses can arrive out of order, each showing the list as it was when it was rendered: once the
+    // batch is done, show the list as it is now.
+    Promise.all(pending).then(function () {
+      return fetch(window.location.href, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+    }).then(function (response) {
+      return response && response.ok ? response.text() : null;
+    }).then(function (html) {
+      if (html) swapFiles(html);
+    }).catch(function () { /* the per-file rows already say what happened */ });
   }
 
   document.addEventListener("change", function (event) {
