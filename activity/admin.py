@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from activity.models import Event, OutboxMessage
+from activity.models import DigestLog, Event, EventChain, OutboxMessage
 
 
 @admin.register(Event)
@@ -26,3 +26,18 @@ class OutboxAdmin(admin.ModelAdmin):
     list_display = ["id", "handler", "created_at", "processed_at", "attempts"]
     list_filter = ["handler"]
     readonly_fields = ["handler", "kwargs", "created_at", "processed_at", "attempts", "last_error"]
+
+
+@admin.register(EventChain)
+class EventChainAdmin(admin.ModelAdmin):
+    list_display = ["key", "last_seq", "last_hash"]
+    readonly_fields = ["key", "last_seq", "last_hash"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DigestLog)
+class DigestLogAdmin(admin.ModelAdmin):
+    list_display = ["key", "created_at"]
+    search_fields = ["key"]

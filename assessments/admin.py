@@ -1,0 +1,60 @@
+from django.contrib import admin
+
+from assessments.models import (
+    Assessment,
+    AssessmentAccess,
+    EvidenceFile,
+    EvidencePackage,
+    EvidenceRequest,
+    RequestMessage,
+)
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "client", "workspace", "type", "status", "created_at"]
+    list_filter = ["type", "status"]
+    search_fields = ["name", "client__name"]
+    raw_id_fields = ["client", "workspace", "lead", "created_by"]
+
+
+@admin.register(AssessmentAccess)
+class AssessmentAccessAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "contact", "granted_by", "created_at"]
+    raw_id_fields = ["assessment", "contact", "granted_by"]
+
+
+@admin.register(EvidenceRequest)
+class EvidenceRequestAdmin(admin.ModelAdmin):
+    list_display = ["requirement", "title", "assessment", "priority", "status", "due_date"]
+    list_filter = ["status", "priority"]
+    search_fields = ["requirement", "title"]
+    raw_id_fields = ["assessment", "assignee"]
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(admin.ModelAdmin):
+    """Read-only: evidence is part of the chain of custody."""
+
+    list_display = ["original_name", "request", "content_type", "size", "uploaded_at", "submission_round"]
+    search_fields = ["original_name", "sha256"]
+    readonly_fields = [f.name for f in EvidenceFile._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RequestMessage)
+class RequestMessageAdmin(admin.ModelAdmin):
+    list_display = ["request", "author_user", "author_contact", "created_at"]
+    raw_id_fields = ["request", "author_user", "author_contact"]
+
+
+@admin.register(EvidencePackage)
+class EvidencePackageAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "status", "progress", "created_at", "finished_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["assessment"]
