@@ -40,7 +40,9 @@ INVALID_LINK_TEXT = {
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=settings.LOGIN_RATE_PER_IP, method="POST", block=False, group="portal-login-ip")
-@ratelimit(key=_email_key, rate=settings.LOGIN_RATE_PER_EMAIL, method="POST", block=False, group="portal-login-email")
+@ratelimit(
+    key=_email_key, rate=settings.LOGIN_RATE_PER_EMAIL, method="POST", block=False, group="portal-login-email"
+)
 def login(request: HttpRequest, slug: str) -> HttpResponse:
     workspace = request.portal_workspace
     if request.contact is not None and request.method == "GET":
@@ -55,6 +57,13 @@ def login(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/login.html", {"form": form})
 
 
+def _no_store(response: HttpResponse) -> HttpResponse:
+    """Pages whose URL carries a token: never cached, never leaked in a Referer."""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate="30/5m", method="POST", block=True, group="portal-magic")
 def magic_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
@@ -63,7 +72,9 @@ def magic_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     try:
         if request.method == "GET":
             link = services.peek_magic_link(workspace=workspace, raw_token=token)
-            return render(request, "portal/magic_confirm.html", {"link": link, "contact": link.contact})
+            return _no_store(
+                render(request, "portal/magic_confirm.html", {"link": link, "contact": link.contact})
+            )
         sign_in = services.consume_magic_link(
             workspace=workspace,
             raw_token=token,
@@ -72,16 +83,21 @@ def magic_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             previous_session_token=request.COOKIES.get(settings.PORTAL_SESSION_COOKIE),
         )
     except services.InvalidLink as exc:
-        return render(
-            request,
-            "portal/link_invalid.html",
-            {"reason": exc.reason, "message": INVALID_LINK_TEXT[exc.reason], "form": PortalLoginForm()},
-            status=400,
+        return _no_store(
+            render(
+                request,
+                "portal/link_invalid.html",
+                {"reason": exc.reason, "message": INVALID_LINK_TEXT[exc.reason], "form": PortalLoginForm()},
+                status=400,
+            )
         )
     next_url = request.POST.get("next", "")
-    if not (next_url.startswith(portal_cookie_path(workspace)) and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )):
+    if not (
+        next_url.startswith(portal_cookie_path(workspace))
+        and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
         next_url = reverse("portal:dashboard", kwargs={"slug": slug})
     response = redirect(next_url)
     response.set_cookie(
@@ -118,7 +134,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         request.contact, Event.objects.for_client(client).select_related("actor_user", "actor_contact")
     )[:20]
     return render(
-        request, "portal/dashboard.html", {"client": client, "events": events, **dashboard_context(request.contact)}
+        request,
+        "portal/dashboard.html",
+        {"client": client, "events": events, **dashboard_context(request.contact)},
     )
 
 
@@ -127,7 +145,9 @@ def logo(request: HttpRequest, slug: str) -> HttpResponse:
     workspace = request.portal_workspace
     if not workspace.logo:
         raise Http404("No logo")
-    response = FileResponse(workspace.logo.open("rb"), content_type=workspace.logo_content_type or "application/octet-stream")
+    response = FileResponse(
+        workspace.logo.open("rb"), content_type=workspace.logo_content_type or "application/octet-stream"
+    )
     response["Cache-Control"] = "public, max-age=300"
     response["Content-Security-Policy"] = "default-src 'none'"
     return response
