@@ -16,7 +16,6 @@ from assessments.package import request_package
 from assessments.views import get_assessment_for_staff
 
 PRESIGNED_SECONDS = 60
-RECENT = 5
 
 
 def get_package_for_staff(request: HttpRequest, assessment: Assessment, package_id: int) -> EvidencePackage:
@@ -27,12 +26,6 @@ def get_package_for_staff(request: HttpRequest, assessment: Assessment, package_
     )
 
 
-def panel_context(assessment: Assessment) -> dict:
-    """For `_package_panel.html`; `assessment` must already be scoped to the viewer's workspace."""
-    packages = EvidencePackage.objects.filter(assessment=assessment).select_related("requested_by")
-    return {"assessment": assessment, "packages": list(packages[:RECENT])}
-
-
 @require_POST
 @staff_required
 def package_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
@@ -40,7 +33,7 @@ def package_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     request_package(assessment=assessment, actor=request.user)
     if request.htmx:
-        return render(request, "assessments/_package_panel.html", panel_context(assessment))
+        return render(request, "assessments/_package_panel.html", {"assessment": assessment})
     page = reverse("assessments:assessment-detail", kwargs={"assessment_id": assessment.pk})
     return redirect(page + "#package-panel")
 
