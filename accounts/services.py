@@ -135,6 +135,30 @@ def accept_staff_invite(*, invite: StaffInvite, user: User) -> Membership:
 
 
 @transaction.atomic
+def remove_member(*, membership: Membership, actor: User) -> None:
+    if membership.role == Role.OWNER:
+        raise ServiceError("The workspace owner cannot be removed.")
+    if membership.user_id == actor.pk:
+        raise ServiceError("You cannot remove yourself; ask an owner.")
+    workspace = membership.workspace
+    email = membership.user.email
+    membership.delete()
+    record_event(workspace=workspace, verb="staff.removed", actor_user=actor, data={"email": email})
+
+
+@transaction.atomic
+def cancel_staff_invite(*, invite: StaffInvite, actor: User) -> None:
+    StaffInvite.objects.filter(pk=invite.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+    record_event(
+        workspace=invite.workspace,
+        verb="staff.invite_cancelled",
+        actor_user=actor,
+        target=invite,
+        data={"email": invite.email},
+    )
+
+
+@transaction.atomic
 def update_branding(
     *,
     workspace: Workspace,

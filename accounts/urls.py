@@ -46,5 +46,9 @@ urlpatterns = [
     path("preview/exit", views.portal_preview_exit, name="portal-preview-exit"),
     path("settings", views.workspace_settings, name="settings"),
     path("settings/team/invite", views.staff_invite, name="staff-invite"),
+    path("settings/team/<int:membership_id>/remove", views.member_remove, name="member-remove"),
+    path(
+        "settings/team/invites/<int:invite_id>/cancel", views.staff_invite_cancel, name="staff-invite-cancel"
+    ),
     path("activity", views.activity_list, name="activity"),
 ]

@@ -369,6 +369,33 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:settings")
 
 
+@require_POST
+@manager_required
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(
+        Membership.objects.filter(workspace=request.workspace).select_related("user", "workspace"),
+        pk=membership_id,
+    )
+    try:
+        services.remove_member(membership=membership, actor=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{membership.user.email} no longer has access to {request.workspace.name}."
+        )
+    return redirect("accounts:settings")
+
+
+@require_POST
+@manager_required
+def staff_invite_cancel(request: HttpRequest, invite_id: int) -> HttpResponse:
+    invite = get_object_or_404(StaffInvite.objects.for_workspace(request.workspace).pending(), pk=invite_id)
+    services.cancel_staff_invite(invite=invite, actor=request.user)
+    messages.success(request, f"Invitation for {invite.email} cancelled.")
+    return redirect("accounts:settings")
+
+
 @require_GET
 @staff_required
 def activity_list(request: HttpRequest) -> HttpResponse:

@@ -140,3 +140,23 @@ def test_outsiders_never_see_or_change_workspace_a(world):
 def test_every_swept_pattern_is_named():
     for route, name, _ in swept_patterns():
         assert name, f"unnamed URL pattern {route}: name it so the sweep can reverse it"
+
+
+def _team_ids(world) -> None:
+    """A's teammate and a pending teammate invitation (its email says Secretco, so a leak shows)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Membership, StaffInvite
+
+    world.extra["membership_id"] = Membership.objects.get(user=world.member, workspace=world.ws).pk
+    world.extra["invite_id"] = StaffInvite.objects.create(
+        workspace=world.ws,
+        email="secretco-hire@alpha.example",
+        token_hash="0" * 64,
+        expires_at=timezone.now() + timedelta(days=1),
+    ).pk
+
+
+SWEEP_EXTRAS.append(_team_ids)

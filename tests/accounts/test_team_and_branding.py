@@ -142,3 +142,27 @@ def test_admin_is_for_superusers_only(world, owner_http):
     assert owner_http.get("/admin/").status_code == 302
     root = User.objects.create_superuser(email="root@portal.example", password="root-pass-long-123")
     assert staff_client(root).get("/admin/accounts/workspace/").status_code == 200
+
+
+def test_owner_removes_a_member_and_cancels_an_invite(world, owner_http):
+    member = Membership.objects.get(user=world.member, workspace=world.ws)
+    owner_http.post(reverse("accounts:member-remove", kwargs={"membership_id": member.pk}))
+    assert not Membership.objects.filter(pk=member.pk).exists()
+    assert staff_client(world.member).get(reverse("accounts:client-list")).status_code == 302
+    owner = Membership.objects.get(user=world.owner, workspace=world.ws)
+    response = owner_http.post(
+        reverse("accounts:member-remove", kwargs={"membership_id": owner.pk}), follow=True
+    )
+    assert b"owner cannot be removed" in response.content
+    owner_http.post(reverse("accounts:staff-invite"), {"email": "later@alpha.example", "role": "member"})
+    invite = StaffInvite.objects.get()
+    owner_http.post(reverse("accounts:staff-invite-cancel", kwargs={"invite_id": invite.pk}))
+    assert StaffInvite.objects.get().revoked_at is not None
+    link = re.search(r"/app/join/[-\w]+", mail.outbox[-1].body).group(0)
+    assert owner_http.get(link).status_code == 404
+
+
+def test_members_cannot_remove_teammates(world):
+    owner = Membership.objects.get(user=world.owner, workspace=world.ws)
+    http = staff_client(world.member)
+    assert http.post(reverse("accounts:member-remove", kwargs={"membership_id": owner.pk})).status_code == 403
