@@ -201,8 +201,9 @@ def _plan(assessment: Assessment) -> tuple[list[RequestRow], list[EvidenceReques
         )
         names: set[str] = set()
         for record in files_by_request.get(evidence.pk, []):
-            # Only what the client submitted: files of a round not yet submitted were never reviewed.
-            if not record.is_submitted(evidence):
+            # Only the accepted revision: the latest submitted round. Files of a round not yet submitted were
+            # never reviewed, and earlier rounds were superseded (they stay on record in the app's history).
+            if record.submission_round != evidence.submission_round:
                 continue
             name = dedupe(safe_component(record.original_name, max_len=NAME_MAX, keep_ext=True), names)
             row.files.append(FileRow(record=record, arcname=f"{row.folder}/{name}"))

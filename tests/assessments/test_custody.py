@@ -90,3 +90,29 @@ def test_submitted_files_cannot_be_deleted_even_after_changes_requested(world, e
     )
     http.post(url)
     assert type(first).objects.filter(pk=first.pk).exists()
+
+
+def test_evidence_package_holds_only_the_accepted_revision(
+    world, ev, resubmitted, django_capture_on_commit_callbacks
+):
+    import zipfile
+
+    from django.core.files.storage import default_storage
+
+    from assessments.models import EvidencePackage
+    from assessments.package import request_package
+
+    workflow.transition(
+        evidence=EvidenceRequest.objects.get(pk=ev.request.pk), to=Status.UNDER_REVIEW, user=world.owner
+    )
+    workflow.transition(
+        evidence=EvidenceRequest.objects.get(pk=ev.request.pk), to=Status.ACCEPTED, user=world.owner
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        request_package(assessment=ev.assessment, actor=world.owner)
+    package = EvidencePackage.objects.get()
+    assert package.status == "ready", package.error
+    with default_storage.open(package.file.name, "rb") as fh, zipfile.ZipFile(fh) as zf:
+        names = zf.namelist()
+    assert any(n.endswith("/policy-v2.pdf") for n in names)
+    assert not any(n.endswith("/policy-v1.pdf") for n in names)
