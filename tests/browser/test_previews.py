@@ -24,6 +24,7 @@ from tests.factories import (
     EvidenceRequestFactory,
 )
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -190,3 +191,37 @@ def test_pdf_fallback_when_the_file_cannot_be_fetched(browser, live_server, worl
         shot(page, "preview-phone-light-pdf-fallback")
     finally:
         context.close()
+
+
+def test_staff_previews_a_spreadsheet_from_the_request_page(browser, live_server, world, files, shot):
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Findings")
+    ws.append(["Requirement", "Finding", "Due"])
+    for i in range(1, 400):
+        ws.append([f"10.{i}", f"Log review gap {i}", f"2026-02-{1 + i % 28:02d}"])
+    wb.create_sheet("Scope").append(["in scope"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    evidence = files["pdf"].request
+    record = _store(evidence, "findings.xlsx", buf.getvalue(), XLSX_TYPE)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/app/login")
+        page.fill("input[name=username]", world.owner.email)
+        page.fill("input[name=password]", "correct horse battery")
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r".*/app/clients/$"))
+        page.goto(f"{live_server.url}/app/assessments/{evidence.assessment_id}/requests/{evidence.pk}/")
+        page.click("a:text-is('findings.xlsx')")
+        page.wait_for_url(f"{live_server.url}/app/assessments/files/{record.pk}/preview")
+        expect(page.locator("#preview-table thead th:not(.row-num)").first).to_have_text("Requirement")
+        assert page.locator("#preview-table tbody tr").count() == 200
+        expect(page.locator("#preview-count")).to_contain_text("199 more rows")
+        expect(page.locator(".preview-sheets")).to_contain_text("Scope")
+        shot(page, "preview-staff-desktop-light-xlsx")
+    finally:
+        context.close()
+        default_storage.delete(record.file.name)
