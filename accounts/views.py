@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -193,17 +195,27 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     return render(request, "accounts/client_detail.html", _hub_context(request, client))
 
 
-@require_http_methods(["GET", "POST"])
-@staff_required
-def contact_invite(request: HttpRequest, client_id: int) -> HttpResponse:
-    """The Invite Client dialog. htmx gets the fragment; without JS it is a full page."""
-    client = get_client_for_staff(request, client_id)
+def invite_dialog(
+    request: HttpRequest,
+    *,
+    client: Client,
+    send: Callable[..., services.InviteResult],
+    done_url: str,
+    success_template: str,
+    success_context: Callable[[], dict],
+    page_template: str,
+    extra: dict | None = None,
+    sent_note: str = "",
+) -> HttpResponse:
+    """The Invite Client dialog, shared by the client hub and the assessment page.
+
+    htmx gets the dialog fragment (errors re-render it with 200: htmx only swaps 2xx answers); without
+    JavaScript it is a full page. `send(email=, name=, job_title=, actor=)` does the inviting.
+    """
     form = InviteContactForm(request.POST or None, client=client)
-    fragment = "accounts/_invite_dialog.html"
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.invite_contact(
-                client=client,
+            result = send(
                 email=form.cleaned_data["email"],
                 name=form.cleaned_data["name"],
                 job_title=form.cleaned_data["job_title"],
@@ -212,19 +224,37 @@ def contact_invite(request: HttpRequest, client_id: int) -> HttpResponse:
         except services.ServiceError as exc:
             form.add_error(None, str(exc))
         else:
-            note = f"Invitation sent to {result.contact.email}."
+            note = f"Invitation sent to {result.contact.email}{sent_note}."
             if result.portal_enabled_now:
                 note += f" The portal is now enabled for {client.name}."
             messages.success(request, note)
             if request.htmx:
-                client.refresh_from_db()
-                response = render(request, "accounts/_invite_success.html", _hub_context(request, client))
+                response = render(request, success_template, success_context())
                 response["HX-Trigger-After-Swap"] = "invite-sent"  # after the swap, or afterSwap reopens it
                 return response
-            return redirect("accounts:client-detail", client_id=client.pk)
-    template = fragment if request.htmx else "accounts/invite_page.html"
-    # htmx only swaps 2xx answers, so a form with errors comes back as 200 and re-renders in place.
-    return render(request, template, {"client": client, "form": form})
+            return redirect(done_url)
+    context = {"client": client, "form": form, **(extra or {})}
+    return render(request, "accounts/_invite_dialog.html" if request.htmx else page_template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def contact_invite(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for_staff(request, client_id)
+
+    def context() -> dict:
+        client.refresh_from_db()
+        return _hub_context(request, client)
+
+    return invite_dialog(
+        request,
+        client=client,
+        send=lambda **fields: services.invite_contact(client=client, **fields),
+        done_url=reverse("accounts:client-detail", kwargs={"client_id": client.pk}),
+        success_template="accounts/_invite_success.html",
+        success_context=context,
+        page_template="accounts/invite_page.html",
+    )
 
 
 def _contacts_response(request: HttpRequest, client: Client) -> HttpResponse:

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import services as account_services
 from accounts.decorators import staff_required
-from accounts.forms import InviteContactForm
 from accounts.models import Client
+from accounts.views import invite_dialog
 from assessments import services, workflow
 from assessments.downloads import file_response
 from assessments.forms import AssessmentForm, EvidenceRequestForm, ImportForm, MessageForm, RequestFilterForm
@@ -351,41 +351,23 @@ def import_sample(request: HttpRequest) -> HttpResponse:
 def assessment_invite(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The foundation's Invite Client dialog, granting this assessment. Company = the engagement's client."""
     assessment = get_assessment_for_staff(request, assessment_id)
-    client = assessment.client
-    form = InviteContactForm(request.POST or None, client=client)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.invite_to_assessment(
-                assessment=assessment,
-                email=form.cleaned_data["email"],
-                name=form.cleaned_data["name"],
-                job_title=form.cleaned_data["job_title"],
-                actor=request.user,
-            )
-        except account_services.ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
-            note = f"Invitation sent to {result.contact.email} for {assessment.name}."
-            if result.portal_enabled_now:
-                note += f" The portal is now enabled for {client.name}."
-            messages.success(request, note)
-            if request.htmx:
-                response = render(
-                    request, "assessments/_invite_success.html", _access_context(request, assessment)
-                )
-                response["HX-Trigger"] = "invite-sent"
-                return response
-            return redirect("assessments:assessment-detail", assessment_id=assessment.pk)
-    # The foundation's dialog templates, pointed at this view (invite_action) instead of the client hub's.
-    context = {
-        "client": client,
-        "form": form,
-        "assessment": assessment,
-        "invite_action": reverse("assessments:assessment-invite", kwargs={"assessment_id": assessment.pk}),
-    }
-    if request.htmx:
-        return render(request, "accounts/_invite_dialog.html", context)
-    return render(request, "assessments/invite_page.html", context)
+    return invite_dialog(
+        request,
+        client=assessment.client,
+        send=lambda **fields: services.invite_to_assessment(assessment=assessment, **fields),
+        done_url=reverse("assessments:assessment-detail", kwargs={"assessment_id": assessment.pk}),
+        success_template="assessments/_invite_success.html",
+        success_context=lambda: _access_context(request, assessment),
+        page_template="assessments/invite_page.html",
+        # The foundation's dialog templates, pointed at this view instead of the client hub's.
+        extra={
+            "assessment": assessment,
+            "invite_action": reverse(
+                "assessments:assessment-invite", kwargs={"assessment_id": assessment.pk}
+            ),
+        },
+        sent_note=f" for {assessment.name}",
+    )
 
 
 @require_POST

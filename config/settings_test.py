@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_test")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -14,5 +16,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-MEDIA_ROOT = BASE_DIR / "artifacts" / "test-media"  # noqa: F405
+# A fresh media folder per test process, so parallel runs never see each other's files.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))
 SILENCED_SYSTEM_CHECKS = []

@@ -105,7 +105,9 @@ def assessment_detail(request: HttpRequest, slug: str, assessment_id: int) -> Ht
 
 def _files_context(request: HttpRequest, evidence: EvidenceRequest) -> dict:
     every = annotate_revisions(
-        EvidenceFile.objects.filter(request=evidence).select_related("uploaded_by_contact", "uploaded_by_user"),
+        EvidenceFile.objects.filter(request=evidence).select_related(
+            "uploaded_by_contact", "uploaded_by_user"
+        ),
         evidence,
     )
     # The client works on the latest revision; earlier submissions stay on record for the assessor.
@@ -179,7 +181,9 @@ def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResp
     uploads = request.FILES.getlist("file")
     too_big = getattr(request, "oversize_uploads", [])
     if too_big and not uploads:
-        error = " ".join(f"{sanitize_filename(n)} is larger than the {human_size(limit)} limit." for n in too_big)
+        error = " ".join(
+            f"{sanitize_filename(n)} is larger than the {human_size(limit)} limit." for n in too_big
+        )
         if xhr:
             return _files_fragment(request, evidence, 413, error)
         messages.error(request, error)

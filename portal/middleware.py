@@ -55,8 +55,12 @@ class PortalAuthMiddleware:
                         # One guard for every portal action: preview never changes anything.
                         return render(request, "portal/preview_refused.html", status=403)
         response = self.get_response(request)
-        if match and request.COOKIES.get(settings.PORTAL_SESSION_COOKIE) and request.portal_session is None \
-                and not getattr(request, "portal_cookie_set", False):
+        if (
+            match
+            and request.COOKIES.get(settings.PORTAL_SESSION_COOKIE)
+            and request.portal_session is None
+            and not getattr(request, "portal_cookie_set", False)
+        ):
             # A dead cookie (expired, revoked, logged out): clear it so the browser stops sending it.
             response.delete_cookie(settings.PORTAL_SESSION_COOKIE, path=portal_cookie_path(workspace))
         return response

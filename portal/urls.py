@@ -17,7 +17,11 @@ from portal import evidence_views  # noqa: E402
 
 urlpatterns += [
     path("<slug:slug>/assessments/", evidence_views.assessment_list, name="assessment-list"),
-    path("<slug:slug>/assessments/<int:assessment_id>/", evidence_views.assessment_detail, name="assessment-detail"),
+    path(
+        "<slug:slug>/assessments/<int:assessment_id>/",
+        evidence_views.assessment_detail,
+        name="assessment-detail",
+    ),
     path("<slug:slug>/requests/<int:request_id>/", evidence_views.request_detail, name="request-detail"),
     path("<slug:slug>/requests/<int:request_id>/files", evidence_views.request_upload, name="request-upload"),
     path(
@@ -25,8 +29,14 @@ urlpatterns += [
         evidence_views.file_delete,
         name="file-delete",
     ),
-    path("<slug:slug>/requests/<int:request_id>/submit", evidence_views.request_submit, name="request-submit"),
-    path("<slug:slug>/requests/<int:request_id>/messages", evidence_views.request_messages, name="request-messages"),
+    path(
+        "<slug:slug>/requests/<int:request_id>/submit", evidence_views.request_submit, name="request-submit"
+    ),
+    path(
+        "<slug:slug>/requests/<int:request_id>/messages",
+        evidence_views.request_messages,
+        name="request-messages",
+    ),
     path("<slug:slug>/files/<int:file_id>/download", evidence_views.file_download, name="file-download"),
 ]
 

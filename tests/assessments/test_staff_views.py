@@ -180,7 +180,7 @@ def test_invite_from_assessment_grants_access_with_company_locked(
             {"email": "Kim@Secretco.example", "name": "Kim", "company": "Evil Corp"},
             HTTP_HX_REQUEST="true",
         )
-    assert response.status_code == 200 and response["HX-Trigger"] == "invite-sent"
+    assert response.status_code == 200 and response["HX-Trigger-After-Swap"] == "invite-sent"
     kim = Contact.objects.get(email="kim@secretco.example")
     assert kim.client == world.client
     assert AssessmentAccess.objects.filter(assessment=ev.assessment, contact=kim).exists()

@@ -22,16 +22,20 @@ def _setup(world):
     AssessmentAccessFactory(assessment=assessment, contact=world.contact)
     for req in ["1.10", "12.10", "2.1", "1.9"]:
         EvidenceRequestFactory(assessment=assessment, requirement=req, title=f"Item {req}")
-    EvidenceRequestFactory(assessment=assessment, requirement="3.1", title="Already accepted", status=Status.ACCEPTED)
-    target = EvidenceRequestFactory(assessment=assessment, requirement="1.2.3", title="Network diagram",
-                                    priority="critical")
+    EvidenceRequestFactory(
+        assessment=assessment, requirement="3.1", title="Already accepted", status=Status.ACCEPTED
+    )
+    target = EvidenceRequestFactory(
+        assessment=assessment, requirement="1.2.3", title="Network diagram", priority="critical"
+    )
     return assessment, target
 
 
 def _contact_page(browser, live_server, world, viewport):
     phone = viewport[0] < 640
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, is_mobile=phone,
-                                  has_touch=phone)
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, is_mobile=phone, has_touch=phone
+    )
     page = context.new_page()
     page.on("dialog", lambda d: d.accept())  # the delete confirmation
     url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN)
@@ -50,6 +54,12 @@ def _staff_page(browser, live_server, world):
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/app/clients/$"))
     return context, page
+
+
+def _settled(page) -> None:
+    """Wait until htmx has no request in flight, so the next action does not race a swap."""
+    expect(page.locator(".htmx-request")).to_have_count(0)
+    page.wait_for_timeout(50)  # htmx settles swapped content on a 20 ms timer
 
 
 def _requirements(page) -> list[str]:
@@ -100,9 +110,11 @@ def test_evidence_round_trip(world, live_server, browser, shot, viewport):
     # sort cycles default → ascending → descending, in natural order, kept in the URL
     page.click("#sort-button")
     expect(page).to_have_url(re.compile(r".*sort=req$"))
+    _settled(page)
     assert _requirements(page) == ["1.2.3", "1.9", "1.10", "2.1", "3.1", "12.10"]
     page.click("#sort-button")
     expect(page).to_have_url(re.compile(r".*sort=-req$"))
+    _settled(page)
     assert _requirements(page)[0] == "12.10"
     page.select_option("#status-filter", "accepted")
     expect(page).to_have_url(re.compile(r".*status=accepted.*"))
@@ -112,17 +124,30 @@ def test_evidence_round_trip(world, live_server, browser, shot, viewport):
     expect(page).to_have_url(re.compile(r".*sort=-req$"))
     expect(page.locator("#requests-table tbody tr")).to_have_count(6)
     if tag == "390":
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # stacked cards, no sideways scroll
+        assert (
+            page.evaluate("document.documentElement.scrollWidth") <= 390
+        )  # stacked cards, no sideways scroll
     shot(page, f"evidence-list-{tag}")
 
     # upload two files (drag-and-drop on desktop, the picker on a phone), delete one, submit
     page.click("a:has-text('Network diagram')")
     page.wait_for_selector("[data-dropzone]")
     if tag == "390":
-        page.set_input_files("#file-input", files=[
-            {"name": "diagram.pdf", "mimeType": "application/pdf", "buffer": PDF_TEXT.replace("\\n", "\n").encode()},
-            {"name": "old-diagram.pdf", "mimeType": "application/pdf", "buffer": PDF_TEXT.replace("\\n", "\n").encode()},
-        ])
+        page.set_input_files(
+            "#file-input",
+            files=[
+                {
+                    "name": "diagram.pdf",
+                    "mimeType": "application/pdf",
+                    "buffer": PDF_TEXT.replace("\\n", "\n").encode(),
+                },
+                {
+                    "name": "old-diagram.pdf",
+                    "mimeType": "application/pdf",
+                    "buffer": PDF_TEXT.replace("\\n", "\n").encode(),
+                },
+            ],
+        )
     else:
         _drop_files(page, ["diagram.pdf", "old-diagram.pdf"])
     expect(page.locator(".upload-item.done")).to_have_count(2)
@@ -145,9 +170,16 @@ def test_evidence_round_trip(world, live_server, browser, shot, viewport):
     # contact: sees the note, uploads again, resubmits
     page.reload()
     assert "Please add the DMZ segment." in page.locator("#reviewer-notes").inner_text()
-    page.set_input_files("#file-input", files=[
-        {"name": "diagram-v2.pdf", "mimeType": "application/pdf", "buffer": PDF_TEXT.replace("\\n", "\n").encode()},
-    ])
+    page.set_input_files(
+        "#file-input",
+        files=[
+            {
+                "name": "diagram-v2.pdf",
+                "mimeType": "application/pdf",
+                "buffer": PDF_TEXT.replace("\\n", "\n").encode(),
+            },
+        ],
+    )
     expect(page.locator("#file-list .file-row")).to_have_count(2)
     page.click("#submit-review")
     page.wait_for_selector("#request-status:has-text('Submitted')")

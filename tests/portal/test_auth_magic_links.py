@@ -53,7 +53,7 @@ def test_get_shows_confirmation_and_does_not_spend_the_link(world, client):
         assert settings.PORTAL_SESSION_COOKIE not in response.cookies
     assert MagicLink.objects.get().used_at is None
     assert PortalSession.objects.count() == 0
-    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "no-referrer"
+    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "same-origin"
 
 
 def test_post_signs_in_once_and_second_post_fails(world, client):
