@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from activity.services import ChainReport, record_event, verify_chain
+from activity.services import ChainReport, verify_chain
+from assessments.audit import log_assessment_event
 from assessments.files import STORE_ERRORS
 from assessments.models import Assessment, EvidenceFile
 
@@ -65,17 +66,13 @@ def verify_and_record(*, assessment: Assessment, actor=None) -> IntegrityReport:
     """Run the check and log its outcome (itself an event on the chain it just checked)."""
     report = verify_assessment(assessment)
     with transaction.atomic():
-        record_event(
-            workspace=assessment.workspace,
-            client=assessment.client,
-            verb="assessment.integrity_verified",
-            actor_user=actor,
-            target=assessment,
-            data={
-                "ok": report.ok,
-                "events": report.chain.events,
-                "files": report.files_checked,
-                "problems": report.problems[:50],
-            },
+        log_assessment_event(
+            assessment,
+            "assessment.integrity_verified",
+            user=actor,
+            ok=report.ok,
+            events=report.chain.events,
+            files=report.files_checked,
+            problems=report.problems[:50],
         )
     return report

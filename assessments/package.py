@@ -44,6 +44,7 @@ from activity import outbox
 from activity.mail import send_templated_email
 from activity.models import Event
 from activity.services import record_event
+from assessments.audit import log_assessment_event
 from assessments.models import (
     Assessment,
     EvidenceFile,
@@ -417,19 +418,15 @@ def _build(package: EvidencePackage) -> EvidencePackage:
             error=warning,
             finished_at=timezone.now(),
         )
-        record_event(
-            workspace=assessment.workspace,
-            client=assessment.client,
-            verb="assessment.package_ready",
+        log_assessment_event(
+            assessment,
+            "assessment.package_ready",
             target=package,
-            data={
-                "assessment_id": assessment.pk,
-                "package_id": package.pk,
-                "files": len(files),
-                "size": size,
-                "sha256": zip_hash.hexdigest(),
-                "hash_mismatches": [f.arcname for f in mismatches],
-            },
+            package_id=package.pk,
+            files=len(files),
+            size=size,
+            sha256=zip_hash.hexdigest(),
+            hash_mismatches=[f.arcname for f in mismatches],
         )
         if package.requested_by_id:
             outbox.enqueue("assessments.package_ready_email", package_id=package.pk)
@@ -444,13 +441,8 @@ def _build(package: EvidencePackage) -> EvidencePackage:
 def request_package(*, assessment: Assessment, actor: User) -> EvidencePackage:
     """Queue a package build. The caller has already scoped `assessment` to the actor's workspace."""
     package = EvidencePackage.objects.create(assessment=assessment, requested_by=actor)
-    record_event(
-        workspace=assessment.workspace,
-        client=assessment.client,
-        verb="assessment.package_requested",
-        actor_user=actor,
-        target=package,
-        data={"assessment_id": assessment.pk, "package_id": package.pk},
+    log_assessment_event(
+        assessment, "assessment.package_requested", target=package, user=actor, package_id=package.pk
     )
     outbox.enqueue("assessments.package_build", package_id=package.pk)
     return package

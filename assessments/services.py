@@ -15,6 +15,7 @@ from accounts.models import Client, Contact, User, Workspace
 from accounts.services import ServiceError, invite_contact
 from activity import outbox
 from activity.services import record_event
+from assessments.audit import log_assessment_event
 from assessments.files import UploadRejected, inspect_upload, store_upload
 from assessments.models import (
     CLIENT_EDITABLE_STATUSES,
@@ -72,14 +73,7 @@ def update_assessment(*, assessment: Assessment, actor: User, **fields: Any) -> 
         setattr(assessment, key, fields[key])
     if changed:
         assessment.save(update_fields=changed)
-        record_event(
-            workspace=assessment.workspace,
-            client=assessment.client,
-            verb="assessment.updated",
-            actor_user=actor,
-            target=assessment,
-            data={"fields": changed, "assessment_id": assessment.pk},
-        )
+        log_assessment_event(assessment, "assessment.updated", user=actor, fields=changed)
     return assessment
 
 
@@ -103,14 +97,7 @@ def create_request(*, assessment: Assessment, actor: User, **fields: Any) -> Evi
     data["tags"] = clean_tags(data.get("tags"))
     _check_staff_user(assessment.workspace, data.get("assignee"))
     evidence = EvidenceRequest.objects.create(assessment=assessment, **data)
-    record_event(
-        workspace=assessment.workspace,
-        client=assessment.client,
-        verb="evidence.created",
-        actor_user=actor,
-        target=evidence,
-        data={"assessment_id": assessment.pk},
-    )
+    log_assessment_event(assessment, "evidence.created", target=evidence, user=actor)
     return evidence
 
 
@@ -126,14 +113,7 @@ def update_request(*, evidence: EvidenceRequest, actor: User, **fields: Any) -> 
     if changed:
         evidence.save(update_fields=changed)
         assessment = evidence.assessment
-        record_event(
-            workspace=assessment.workspace,
-            client=assessment.client,
-            verb="evidence.updated",
-            actor_user=actor,
-            target=evidence,
-            data={"fields": changed, "assessment_id": assessment.pk},
-        )
+        log_assessment_event(assessment, "evidence.updated", target=evidence, user=actor, fields=changed)
     return evidence
 
 
@@ -151,14 +131,7 @@ def import_requests(
         evidence.tags = clean_tags(evidence.tags)
         evidence.requirement_key = requirement_sort_key(evidence.requirement)
     created = EvidenceRequest.objects.bulk_create(created)
-    record_event(
-        workspace=assessment.workspace,
-        client=assessment.client,
-        verb="evidence.imported",
-        actor_user=actor,
-        target=assessment,
-        data={"count": len(created), "assessment_id": assessment.pk},
-    )
+    log_assessment_event(assessment, "evidence.imported", user=actor, count=len(created))
     return created
 
 
@@ -184,17 +157,12 @@ def invite_to_assessment(
         assessment=assessment, contact=result.contact, defaults={"granted_by": actor}
     )
     if created:
-        record_event(
-            workspace=assessment.workspace,
-            client=assessment.client,
-            verb="assessment.access_granted",
-            actor_user=actor,
-            target=assessment,
-            data={
-                "contact_id": result.contact.pk,
-                "email": result.contact.email,
-                "assessment_id": assessment.pk,
-            },
+        log_assessment_event(
+            assessment,
+            "assessment.access_granted",
+            user=actor,
+            contact_id=result.contact.pk,
+            email=result.contact.email,
         )
     return AssessmentInvite(
         access=access, contact=result.contact, portal_enabled_now=result.portal_enabled_now
@@ -205,13 +173,8 @@ def invite_to_assessment(
 def revoke_assessment_access(*, access: AssessmentAccess, actor: User) -> None:
     assessment, contact = access.assessment, access.contact
     AssessmentAccess.objects.filter(pk=access.pk).delete()
-    record_event(
-        workspace=assessment.workspace,
-        client=assessment.client,
-        verb="assessment.access_revoked",
-        actor_user=actor,
-        target=assessment,
-        data={"contact_id": contact.pk, "email": contact.email, "assessment_id": assessment.pk},
+    log_assessment_event(
+        assessment, "assessment.access_revoked", user=actor, contact_id=contact.pk, email=contact.email
     )
 
 
@@ -268,23 +231,19 @@ def upload_file(
                 submission_round=locked.current_round,
             )
             assessment = locked.assessment
-            record_event(
-                workspace=assessment.workspace,
-                client=assessment.client,
-                verb="evidence.file_uploaded",
-                actor_user=user,
-                actor_contact=contact,
+            log_assessment_event(
+                assessment,
+                "evidence.file_uploaded",
                 target=locked,
-                data={
-                    "file": inspected.name,
-                    "size": stored.size,
-                    "sha256": stored.sha256,
-                    "content_type": inspected.content_type,
-                    "file_id": record.pk,
-                    "round": record.submission_round,
-                    "ip": ip,
-                    "assessment_id": assessment.pk,
-                },
+                user=user,
+                contact=contact,
+                file=inspected.name,
+                size=stored.size,
+                sha256=stored.sha256,
+                content_type=inspected.content_type,
+                file_id=record.pk,
+                round=record.submission_round,
+                ip=ip,
             )
     except BaseException:
         default_storage.delete(stored.key)  # the row did not make it: neither does the file
@@ -304,14 +263,8 @@ def delete_file(*, file: EvidenceFile, contact: Contact | None = None, user: Use
     key, name = file.file.name, file.original_name
     EvidenceFile.objects.filter(pk=file.pk).delete()
     assessment = evidence.assessment
-    record_event(
-        workspace=assessment.workspace,
-        client=assessment.client,
-        verb="evidence.file_deleted",
-        actor_user=user,
-        actor_contact=contact,
-        target=evidence,
-        data={"file": name, "assessment_id": assessment.pk},
+    log_assessment_event(
+        assessment, "evidence.file_deleted", target=evidence, user=user, contact=contact, file=name
     )
     transaction.on_commit(lambda: default_storage.delete(key))
 
@@ -333,15 +286,7 @@ def post_message(
         request=evidence, body=body, author_contact=contact, author_user=user
     )
     assessment = evidence.assessment
-    record_event(
-        workspace=assessment.workspace,
-        client=assessment.client,
-        verb="evidence.message_posted",
-        actor_user=user,
-        actor_contact=contact,
-        target=evidence,
-        data={"assessment_id": assessment.pk},
-    )
+    log_assessment_event(assessment, "evidence.message_posted", target=evidence, user=user, contact=contact)
     outbox.enqueue("assessments.message_email", message_id=message.pk)
     return message
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Contact, Membership, User
 from accounts.services import ServiceError
 from activity import outbox
-from activity.services import record_event
+from assessments.audit import log_assessment_event
 from assessments.models import AssessmentAccess, EvidenceRequest, Status
 
 STAFF = "staff"
@@ -136,14 +136,13 @@ def transition(
     evidence.save(update_fields=fields)
 
     assessment = evidence.assessment
-    record_event(
-        workspace=assessment.workspace,
-        client=assessment.client,
-        verb=f"evidence.{to}",
-        actor_user=user,
-        actor_contact=contact,
+    log_assessment_event(
+        assessment,
+        f"evidence.{to}",
         target=evidence,
-        data={"from": previous, "to": to, "assessment_id": assessment.pk, **({"note": note} if note else {})},
+        user=user,
+        contact=contact,
+        **{"from": previous, "to": to, **({"note": note} if note else {})},
     )
     outbox.enqueue(
         "assessments.status_email",
