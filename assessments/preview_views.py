@@ -27,7 +27,11 @@ def file_preview(request: HttpRequest, file_id: int) -> HttpResponse:
         download_url=reverse("assessments:file-download", args=[record.pk]),
         back_url=reverse("assessments:request-detail", args=[evidence.assessment_id, evidence.pk]),
     )
-    return render(request, "assessments/file_preview.html", {**context, "evidence": evidence})
+    return render(
+        request,
+        "includes/file_preview_page.html",
+        {**context, "evidence": evidence, "base_template": "app_base.html"},
+    )
 
 
 @require_GET

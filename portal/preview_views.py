@@ -24,7 +24,11 @@ def file_preview(request: HttpRequest, slug: str, file_id: int) -> HttpResponse:
         download_url=reverse("portal:file-download", args=[slug, record.pk]),
         back_url=reverse("portal:request-detail", args=[slug, evidence.pk]),
     )
-    return render(request, "portal/assessments/file_preview.html", {**context, "evidence": evidence})
+    return render(
+        request,
+        "includes/file_preview_page.html",
+        {**context, "evidence": evidence, "base_template": "portal/base.html"},
+    )
 
 
 @require_GET
