@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
+from assessments.downloads import stored_file_response
 from assessments.models import Assessment, EvidencePackage, PackageStatus
 from assessments.package import request_package
 from assessments.views import get_assessment_for_staff
-
-PRESIGNED_SECONDS = 60
 
 
 def get_package_for_staff(request: HttpRequest, assessment: Assessment, package_id: int) -> EvidencePackage:
@@ -66,24 +63,6 @@ def package_filename(package: EvidencePackage, assessment: Assessment) -> str:
 
 
 def package_response(package: EvidencePackage, assessment: Assessment) -> HttpResponse:
-    """The same shape as assessments.downloads.file_response: attachment, nosniff, S3 → presigned URL."""
-    filename = package_filename(package, assessment)
-    disposition = content_disposition_header(as_attachment=True, filename=filename)
-    if hasattr(default_storage, "bucket_name"):
-        url = default_storage.url(
-            package.file.name,
-            parameters={"ResponseContentDisposition": disposition, "ResponseContentType": "application/zip"},
-            expire=PRESIGNED_SECONDS,
-        )
-        response: HttpResponse = HttpResponseRedirect(url)
-    else:
-        try:
-            handle = default_storage.open(package.file.name, "rb")
-        except FileNotFoundError as exc:
-            raise Http404("Package missing from storage") from exc
-        response = FileResponse(handle, as_attachment=True, filename=filename, content_type="application/zip")
-        response["Content-Disposition"] = disposition
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(
+        package.file.name, filename=package_filename(package, assessment), content_type="application/zip"
+    )
