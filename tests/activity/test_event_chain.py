@@ -69,3 +69,40 @@ def test_the_orm_refuses_to_change_or_delete_events(world):
         Event.objects.filter(pk=event.pk).update(verb="x")
     with pytest.raises(AppendOnlyError):
         Event.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_never_fork_the_chain(world):
+    """Eight threads append to one chain at once: the chain-head row lock serialises them."""
+    import threading
+
+    from django.db import connections
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def append(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(5):
+                # A chain that does not exist yet: its head row is created by whichever thread is first.
+                record_event(
+                    workspace=world.ws, verb="race.append", data={"thread": n, "i": i}, chain_key="race"
+                )
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert Event.objects.filter(chain_key="race").count() == 40
+    assert sorted(Event.objects.filter(chain_key="race").values_list("chain_seq", flat=True)) == list(
+        range(1, 41)
+    )
+    report = verify_chain("race")
+    assert report.ok, report.problems
