@@ -61,9 +61,26 @@
     if (target && target.matches("[data-dialog-body]")) {
       var dialog = target.closest("dialog");
       if (dialog && !dialog.open) dialog.showModal();
-      var first = target.querySelector("input:not([readonly]):not([type=hidden])");
+      // Focus the first field with an error if there is one, else the first field.
+      var first = target.querySelector("[aria-invalid=true] input:not([readonly]), [aria-invalid=true] select, [aria-invalid=true] textarea") ||
+        target.querySelector("input:not([readonly]):not([type=hidden]), select, textarea");
       if (first) first.focus();
     }
+  });
+  // Remember what opened a dialog so focus goes back there when it closes (Esc, Cancel, ✕ or the backdrop).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target && target.matches && target.matches("[data-dialog-body]")) {
+      var dialog = target.closest("dialog");
+      if (dialog && !dialog.open) dialog.opener = event.detail.elt;
+    }
+  });
+  document.addEventListener("close", function (event) {
+    var dialog = event.target;
+    if (dialog.tagName === "DIALOG" && dialog.opener && document.contains(dialog.opener)) dialog.opener.focus();
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (event.target.tagName === "DIALOG" && event.target.open) event.target.close(); // a click on the backdrop
   });
   document.addEventListener("click", function (event) {
     var btn = event.target.closest("[data-dialog-close]");
