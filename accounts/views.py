@@ -31,6 +31,7 @@ from accounts.forms import (
 )
 from accounts.middleware import StaffWorkspaceMiddleware
 from accounts.models import Client, Contact, Membership, StaffInvite, User
+from accounts.ratelimits import address_bucket, post_email_key, refund_attempt, take_attempt
 from activity.models import Event
 
 # --- access helpers: one way to load each thing, 404 for "missing" and "not yours" alike ----------
@@ -47,24 +48,37 @@ def get_contact_for_staff(request: HttpRequest, client: Client, contact_id: int)
 # --- auth --------------------------------------------------------------------------------------------
 
 
+STAFF_LOGIN_FAILURES_PER_ADDRESS = 10
+STAFF_LOGIN_WINDOW_SECONDS = 15 * 60
+
+
 @method_decorator(ratelimit(key="ip", rate="30/15m", method="POST", block=False), name="dispatch")
-@method_decorator(ratelimit(key="post:username", rate="10/15m", method="POST", block=False), name="dispatch")
 class StaffLoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if getattr(request, "limited", False):
-            form = self.get_form()
-            form.is_valid()
+        # Per address, however it is spelled (accounts.ratelimits): counted before the password is
+        # checked, given back when it was right.
+        bucket = address_bucket("staff-login", request.POST.get("username", ""))
+        allowed = take_attempt(
+            bucket, limit=STAFF_LOGIN_FAILURES_PER_ADDRESS, period=STAFF_LOGIN_WINDOW_SECONDS
+        )
+        if getattr(request, "limited", False) or not allowed:
+            # An unbound form: validating it would check the password, and its "wrong password" error
+            # (shown only for wrong guesses) would turn this 429 into an oracle that never runs out.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
             return render(
                 request,
                 self.template_name,
                 {"form": form, "limited": True},
                 status=429,
             )
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            refund_attempt(bucket)
+        return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -436,11 +450,14 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/activity.html", {"page": page})
 
 
+# Per IP, and per address so that many IPs cannot flood one person's inbox with reset mails.
 password_reset = ratelimit(key="ip", rate="10/15m", method="POST", block=True)(
-    auth_views.PasswordResetView.as_view(
-        template_name="accounts/password_reset.html",
-        form_class=QueuedPasswordResetForm,
-        success_url=reverse_lazy("accounts:password-reset-done"),
+    ratelimit(key=post_email_key("email"), rate="5/15m", method="POST", block=True)(
+        auth_views.PasswordResetView.as_view(
+            template_name="accounts/password_reset.html",
+            form_class=QueuedPasswordResetForm,
+            success_url=reverse_lazy("accounts:password-reset-done"),
+        )
     )
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view(

@@ -13,13 +13,10 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts import services
 from accounts.forms import PortalLoginForm
+from accounts.ratelimits import post_email_key
 from activity.models import Event
 from portal.decorators import contact_required
 from portal.middleware import portal_cookie_path
-
-
-def _email_key(group: str, request: HttpRequest) -> str:
-    return request.POST.get("email", "").strip().lower()
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -41,7 +38,11 @@ INVALID_LINK_TEXT = {
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=settings.LOGIN_RATE_PER_IP, method="POST", block=False, group="portal-login-ip")
 @ratelimit(
-    key=_email_key, rate=settings.LOGIN_RATE_PER_EMAIL, method="POST", block=False, group="portal-login-email"
+    key=post_email_key("email"),
+    rate=settings.LOGIN_RATE_PER_EMAIL,
+    method="POST",
+    block=False,
+    group="portal-login-email",
 )
 def login(request: HttpRequest, slug: str) -> HttpResponse:
     workspace = request.portal_workspace

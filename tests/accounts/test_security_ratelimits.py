@@ -1,0 +1,90 @@
+"""Per-address rate limits cannot be walked around by re-spelling the address."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.ratelimits import normalize_email_key
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Every one of these finds owner@alpha.example (case-insensitive lookup), so each must share its bucket.
+OWNER_SPELLINGS = [
+    "owner@alpha.example",
+    "Owner@alpha.example",
+    "OWNER@ALPHA.EXAMPLE",
+    " owner@alpha.example ",
+    "oWnEr@AlPhA.eXaMpLe",
+]
+
+
+def test_normalized_key_folds_what_the_database_folds():
+    assert {normalize_email_key(s) for s in OWNER_SPELLINGS} == {"owner@alpha.example"}
+    # PostgreSQL's UPPER() maps long s and dotless i onto S and I: so must the key.
+    assert normalize_email_key("pat@\u017fecretco.example") == "pat@secretco.example"
+    assert normalize_email_key("\u0131nfo@x.example") == "info@x.example"
+    assert normalize_email_key("\u212aim@x.example") == "kim@x.example"
+
+
+def test_staff_login_limit_per_address_ignores_case_and_spaces(world, client):
+    url = reverse("accounts:login")
+    # Spread over many IPs so only the per-address limit (10 / 15 min) can stop it.
+    codes = [
+        client.post(
+            url,
+            {"username": OWNER_SPELLINGS[i % len(OWNER_SPELLINGS)], "password": "wrong"},
+            REMOTE_ADDR=f"10.1.0.{i}",
+        ).status_code
+        for i in range(10)
+    ]
+    assert codes == [200] * 10
+    # A fresh spelling is still the same account: the right password must not get through now.
+    late = client.post(
+        url, {"username": "OwNeR@alpha.example", "password": "correct horse battery"}, REMOTE_ADDR="10.1.1.1"
+    )
+    assert late.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_is_limited_per_address_across_ips(world, client):
+    url = reverse("accounts:password-reset")
+    codes = [
+        client.post(
+            url, {"email": OWNER_SPELLINGS[i % len(OWNER_SPELLINGS)]}, REMOTE_ADDR=f"10.2.0.{i}"
+        ).status_code
+        for i in range(8)
+    ]
+    assert codes[:5] == [302] * 5
+    assert all(code in (403, 429) for code in codes[5:])
+    assert len(mail.outbox) == 5
+
+
+def _without_csrf(html: bytes) -> bytes:
+    """The page minus what differs on every response anyway (CSRF tokens, CSP nonces)."""
+    html = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", html)
+    html = re.sub(rb'"X-CSRFToken": "[^"]+"', b"", html)
+    return re.sub(rb'nonce="[^"]+"', b"", html)
+
+
+@pytest.mark.parametrize("limit", ["address", "ip"])
+def test_a_rate_limited_login_does_not_say_whether_the_password_was_right(world, client, limit):
+    """Past the limit the password must not even be checked: a 429 that shows "wrong password" only for
+    wrong guesses would let an attacker carry on guessing at full speed."""
+    url = reverse("accounts:login")
+    for i in range(30 if limit == "ip" else 10):
+        address = f"nobody{i}@alpha.example" if limit == "ip" else "owner@alpha.example"
+        ip = "10.4.0.1" if limit == "ip" else f"10.4.1.{i}"
+        client.post(url, {"username": address, "password": "wrong"}, REMOTE_ADDR=ip)
+    ip = "10.4.0.1" if limit == "ip" else "10.4.2.1"
+    wrong = client.post(url, {"username": "owner@alpha.example", "password": "wrong"}, REMOTE_ADDR=ip)
+    right = client.post(
+        url, {"username": "owner@alpha.example", "password": "correct horse battery"}, REMOTE_ADDR=ip
+    )
+    assert wrong.status_code == right.status_code == 429
+    assert b"correct email" not in wrong.content
+    assert _without_csrf(wrong.content) == _without_csrf(right.content)
+    assert "_auth_user_id" not in client.session
