@@ -84,6 +84,11 @@
     });
   }
 
+  var filesVersion = 0; // bumped whenever htmx swaps the file list (e.g. a delete)
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "files") filesVersion += 1;
+  });
+
   function uploadAll(form, files) {
     var list = form.querySelector("[data-progress-list]");
     var pending = Array.prototype.map.call(files, function (file) {
@@ -91,12 +96,15 @@
     });
     // Responses can arrive out of order, each showing the list as it was when it was rendered: once the
     // batch is done, show the list as it is now.
+    var version;
     Promise.all(pending).then(function () {
+      version = filesVersion;
       return fetch(window.location.href, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
     }).then(function (response) {
       return response && response.ok ? response.text() : null;
     }).then(function (html) {
-      if (html) swapFiles(html);
+      // A delete answered while this was in flight already shows a newer list: don't put the old one back.
+      if (html && version === filesVersion) swapFiles(html);
     }).catch(function () { /* the per-file rows already say what happened */ });
   }
 
