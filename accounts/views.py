@@ -9,7 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -151,7 +151,10 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @staff_required
 def switch_workspace(request: HttpRequest) -> HttpResponse:
-    membership = get_object_or_404(Membership, user=request.user, workspace_id=request.POST.get("workspace"))
+    workspace_id = request.POST.get("workspace", "")
+    if not workspace_id.isdigit():
+        raise Http404("No such workspace")
+    membership = get_object_or_404(Membership, user=request.user, workspace_id=int(workspace_id))
     request.session[StaffWorkspaceMiddleware.SESSION_KEY] = membership.workspace_id
     return redirect("accounts:home")
 

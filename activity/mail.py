@@ -4,7 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+
+
+def _plain(name: str, ctx: dict[str, Any]) -> str:
+    """Plain-text parts are not HTML: render them without autoescaping, so "R&D" stays "R&D"."""
+    return get_template(name).template.render(Context(ctx, autoescape=False))
 
 
 def send_templated_email(
@@ -15,8 +21,8 @@ def send_templated_email(
     Call only from a Celery task (see activity.outbox): never from a request.
     """
     ctx = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())
-    text = render_to_string(f"emails/{template}.txt", ctx)
+    subject = " ".join(_plain(f"emails/{template}.subject.txt", ctx).split())
+    text = _plain(f"emails/{template}.txt", ctx)
     html = render_to_string(f"emails/{template}.html", ctx)
     msg = EmailMultiAlternatives(
         subject=subject,

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import logging
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -278,11 +279,21 @@ def _seekable(handle):
     return spool
 
 
+XLSX_MAX_INFLATED_BYTES = 200 * 1024 * 1024
+
+
 def xlsx_table(handle, *, max_rows: int = MAX_ROWS) -> Table:
     """First sheet, first rows, cached values (data_only): formulas are never evaluated, only shown."""
     from openpyxl import load_workbook
 
-    workbook = load_workbook(_seekable(handle), read_only=True, data_only=True)
+    handle = _seekable(handle)
+    # openpyxl inflates some parts (shared strings) whole: refuse a "zip bomb" before it is parsed.
+    with zipfile.ZipFile(handle) as archive:
+        inflated = sum(info.file_size for info in archive.infolist())
+    if inflated > XLSX_MAX_INFLATED_BYTES:
+        raise ValueError(f"XLSX inflates to {inflated} bytes, over the preview limit")
+    handle.seek(0)
+    workbook = load_workbook(handle, read_only=True, data_only=True)
     try:
         names = workbook.sheetnames
         ws = workbook[names[0]]
