@@ -63,7 +63,39 @@ def dashboard_context(contact) -> dict:
     """What the portal dashboard shows about evidence: two queries whatever the number of requests."""
     if not contact.client.show_assessments:
         return {}
-    return {"summary": contact_summary(contact), "assessment_cards": list(contact_assessments(contact))}
+    return {
+        "summary": contact_summary(contact),
+        "assessment_cards": list(contact_assessments(contact)),
+        "attention": needs_attention(contact),
+    }
+
+
+ATTENTION_LIMIT = 8
+
+
+def needs_attention(contact) -> dict:
+    """The client's to-do list: changes requested first, then overdue or due-soon open requests."""
+    from datetime import timedelta
+
+    from django.db.models import Case, IntegerField, Q, Value, When
+    from django.utils import timezone
+
+    soon = timezone.localdate() + timedelta(days=7)
+    qs = (
+        EvidenceRequest.objects.for_contact(contact)
+        .filter(Q(status=Status.CHANGES_REQUESTED) | Q(status=Status.OPEN, due_date__lte=soon))
+        .select_related("assessment")
+        .annotate(
+            urgency=Case(
+                When(status=Status.CHANGES_REQUESTED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("urgency", "due_date", "requirement_key")
+    )
+    rows = list(qs[: ATTENTION_LIMIT + 1])
+    return {"rows": rows[:ATTENTION_LIMIT], "more": len(rows) > ATTENTION_LIMIT}
 
 
 # --- assessments and request lists -------------------------------------------------------------------
