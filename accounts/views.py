@@ -199,7 +199,9 @@ def _hub_context(request: HttpRequest, client: Client, **extra) -> dict:
         "contacts": contacts,
         "portal_login_url": services.login_url(client.workspace),
         "visibility_form": VisibilityForm(instance=client),
-        "events": Event.objects.for_client(client).select_related("actor_user", "actor_contact")[:15],
+        "events": Event.objects.for_client(client).select_related("actor_user", "actor_contact")[
+            :60
+        ],  # the feed folds runs of alike events,
         "seats_used": request.workspace.portal_seats_used(),
         **extra,
     }

@@ -41,3 +41,11 @@ def filesize(n: int) -> str:
 @register.filter
 def percent(part: int, whole: int) -> int:
     return round(100 * (part or 0) / whole) if whole else 0
+
+
+@register.filter
+def friendly_type(content_type: str) -> str:
+    """ "application/pdf" → "PDF"; unknown types are shown as they are."""
+    from assessments.files import FRIENDLY
+
+    return FRIENDLY.get(content_type, content_type)
