@@ -48,6 +48,12 @@ EDGES: tuple[Edge, ...] = (
 _EDGES = {(e.source, e.target): e for e in EDGES}
 
 
+NOTE_REQUIRED = {
+    Status.CHANGES_REQUESTED: "Write a note telling the client what to change.",
+    Status.WAIVED: "Give a reason for waiving this request.",
+}
+
+
 class TransitionError(ServiceError):
     """A move the state machine does not allow, or an actor who may not make it."""
 
@@ -107,20 +113,20 @@ def transition(
     fields = ["status"]
 
     if to == Status.SUBMITTED:
-        if not evidence.files.exists():
-            raise TransitionError("Upload at least one file before submitting for review.")
+        # Each submission is a new revision: it needs a file of its own, or a resubmission would supersede
+        # every earlier file with nothing.
+        if not evidence.files.filter(submission_round=evidence.current_round).exists():
+            raise TransitionError(
+                "Upload at least one file before submitting for review."
+                if evidence.submission_round == 0
+                else "Upload the corrected evidence before submitting again."
+            )
         evidence.submission_round += 1
         evidence.submitted_at = now
         fields += ["submission_round", "submitted_at"]
-    elif to == Status.CHANGES_REQUESTED:
+    elif to in NOTE_REQUIRED:
         if not note:
-            raise TransitionError("Write a note telling the client what to change.")
-        evidence.reviewer_notes = note
-        evidence.reviewed_at = now
-        fields += ["reviewer_notes", "reviewed_at"]
-    elif to == Status.WAIVED:
-        if not note:
-            raise TransitionError("Give a reason for waiving this request.")
+            raise TransitionError(NOTE_REQUIRED[to])
         evidence.reviewer_notes = note
         evidence.reviewed_at = now
         fields += ["reviewer_notes", "reviewed_at"]

@@ -149,7 +149,7 @@ def _files_context(request: HttpRequest, evidence: EvidenceRequest) -> dict:
         "files": files,
         "superseded_count": len(every) - len(files),
         "can_edit": evidence.client_can_edit,
-        "can_submit": evidence.client_can_edit and bool(files),
+        "can_submit": evidence.client_can_edit and any(f.revision_state == "pending" for f in files),
         "max_upload": human_size(settings.EVIDENCE_MAX_UPLOAD_BYTES),
         "max_upload_bytes": settings.EVIDENCE_MAX_UPLOAD_BYTES,
         "accept": ",".join(sorted(settings.EVIDENCE_ALLOWED_TYPES)),

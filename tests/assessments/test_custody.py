@@ -116,3 +116,13 @@ def test_evidence_package_holds_only_the_accepted_revision(
         names = zf.namelist()
     assert any(n.endswith("/policy-v2.pdf") for n in names)
     assert not any(n.endswith("/policy-v1.pdf") for n in names)
+
+
+def test_resubmitting_without_a_new_file_is_refused(world, ev):
+    _up(world, ev.request, "policy-v1.pdf")
+    workflow.transition(evidence=ev.request, to=Status.SUBMITTED, contact=world.contact)
+    workflow.transition(evidence=ev.request, to=Status.UNDER_REVIEW, user=world.owner)
+    workflow.transition(evidence=ev.request, to=Status.CHANGES_REQUESTED, user=world.owner, note="Sign it.")
+    with pytest.raises(workflow.TransitionError, match="Upload the corrected evidence"):
+        workflow.transition(evidence=ev.request, to=Status.SUBMITTED, contact=world.contact)
+    assert EvidenceRequest.objects.get(pk=ev.request.pk).submission_round == 1
