@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote as urlencode_value
+
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -135,6 +137,10 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "sort": sort,
         "next_sort": NEXT_SORT[sort],
         "sort_label": SORTS[sort],
+        # The active filters, kept when the sort changes ("status=…&priority=…&").
+        "filter_query": "".join(
+            f"{k}={urlencode_value(data[k])}&" for k in ("status", "priority") if data.get(k)
+        ),
         "counts": counts,
     }
     if request.htmx and request.htmx.target == "requests-table":
