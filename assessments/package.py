@@ -43,7 +43,6 @@ from accounts.models import User
 from activity import outbox
 from activity.mail import send_templated_email
 from activity.models import Event
-from activity.services import record_event
 from assessments.audit import log_assessment_event
 from assessments.models import (
     Assessment,
@@ -360,12 +359,12 @@ def build_package(package_id: int) -> EvidencePackage | None:
             EvidencePackage.objects.filter(pk=package.pk).update(
                 status=PackageStatus.FAILED, error=message, finished_at=timezone.now()
             )
-            record_event(
-                workspace=package.assessment.workspace,
-                client=package.assessment.client,
-                verb="assessment.package_failed",
+            log_assessment_event(
+                package.assessment,
+                "assessment.package_failed",
                 target=package,
-                data={"assessment_id": package.assessment_id, "package_id": package.pk, "error": message},
+                package_id=package.pk,
+                error=message,
             )
         package.refresh_from_db()
         return package
@@ -407,13 +406,32 @@ def _build(package: EvidencePackage) -> EvidencePackage:
             f"{len(mismatches)} file{'s' if len(mismatches) != 1 else ''} did not match the SHA-256 recorded "
             f"at upload: marked {HASH_MISMATCH} in manifest.csv and index.pdf."
         )
+    try:
+        _mark_ready(
+            package,
+            key=key,
+            size=size,
+            digest=zip_hash.hexdigest(),
+            files=files,
+            mismatches=mismatches,
+            warning=warning,
+        )
+    except BaseException:
+        default_storage.delete(key)  # no row points at it: do not leave the ZIP behind
+        raise
+    package.refresh_from_db()
+    return package
+
+
+def _mark_ready(package, *, key, size, digest, files, mismatches, warning) -> None:
+    assessment = package.assessment
     with transaction.atomic():
         EvidencePackage.objects.filter(pk=package.pk).update(
             status=PackageStatus.READY,
             progress=100,
             file=key,
             size=size,
-            sha256=zip_hash.hexdigest(),
+            sha256=digest,
             file_count=len(files),
             error=warning,
             finished_at=timezone.now(),
@@ -425,13 +443,11 @@ def _build(package: EvidencePackage) -> EvidencePackage:
             package_id=package.pk,
             files=len(files),
             size=size,
-            sha256=zip_hash.hexdigest(),
+            sha256=digest,
             hash_mismatches=[f.arcname for f in mismatches],
         )
         if package.requested_by_id:
             outbox.enqueue("assessments.package_ready_email", package_id=package.pk)
-    package.refresh_from_db()
-    return package
 
 
 # --- services ----------------------------------------------------------------------------------------
@@ -494,3 +510,22 @@ def package_ready_email(*, package_id: int) -> None:
             "link": download_url(package),
         },
     )
+
+
+def purge_old_packages(*, days: int | None = None) -> int:
+    """Delete ready or failed packages older than EVIDENCE_PACKAGE_RETENTION_DAYS, ZIP and row.
+
+    The log keeps each package's SHA-256 and contents summary; a fresh export rebuilds it at any time.
+    """
+    days = settings.EVIDENCE_PACKAGE_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    old = EvidencePackage.objects.filter(
+        status__in=[PackageStatus.READY, PackageStatus.FAILED], created_at__lt=cutoff
+    )
+    removed = 0
+    for package in old.iterator():
+        if package.file:
+            default_storage.delete(package.file.name)
+        EvidencePackage.objects.filter(pk=package.pk).delete()
+        removed += 1
+    return removed

@@ -181,6 +181,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "activity.tasks.sweep_outbox", "schedule": 60.0},
+    "evidence-package-purge": {
+        "task": "assessments.tasks.purge_old_packages",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "evidence-digests": {
         "task": "assessments.tasks.send_daily_digests",
         "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
@@ -222,6 +226,8 @@ EVIDENCE_ALLOWED_TYPES = env.list(
 # Uploads above this many bytes stream to a temporary file instead of memory (Django's default, made explicit).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+# Built evidence packages are deleted after this many days (a fresh export rebuilds one at any time).
+EVIDENCE_PACKAGE_RETENTION_DAYS = env.int("EVIDENCE_PACKAGE_RETENTION_DAYS", default=14)
 FILE_UPLOAD_HANDLERS = [
     "assessments.upload_handlers.SizeLimitUploadHandler",  # skips oversized files before they are spooled
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -126,3 +126,51 @@ def test_resubmitting_without_a_new_file_is_refused(world, ev):
     with pytest.raises(workflow.TransitionError, match="Upload the corrected evidence"):
         workflow.transition(evidence=ev.request, to=Status.SUBMITTED, contact=world.contact)
     assert EvidenceRequest.objects.get(pk=ev.request.pk).submission_round == 1
+
+
+def test_old_packages_are_purged_with_their_zip(
+    world, ev, resubmitted, django_capture_on_commit_callbacks, settings
+):
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from assessments.models import EvidencePackage
+    from assessments.package import purge_old_packages, request_package
+    from assessments.tasks import purge_old_packages as purge_task
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request_package(assessment=ev.assessment, actor=world.owner)
+    package = EvidencePackage.objects.get()
+    assert default_storage.exists(package.file.name)
+    assert purge_task() == 0  # fresh packages stay
+    EvidencePackage.objects.filter(pk=package.pk).update(created_at=timezone.now() - timedelta(days=15))
+    assert purge_old_packages() == 1
+    assert not EvidencePackage.objects.exists()
+    assert not default_storage.exists(package.file.name)
+
+
+def test_a_failed_database_write_leaves_no_orphaned_zip(world, ev, resubmitted, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    from assessments import package as package_module
+    from assessments.models import EvidencePackage
+
+    saved: list[str] = []
+    real_save = default_storage.save
+
+    def spy_save(name, content, *args, **kwargs):
+        key = real_save(name, content, *args, **kwargs)
+        saved.append(key)
+        return key
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(default_storage, "save", spy_save)
+    monkeypatch.setattr(package_module, "_mark_ready", broken)
+    package = EvidencePackage.objects.create(assessment=ev.assessment, requested_by=world.owner)
+    result = package_module.build_package(package.pk)
+    assert result.status == "failed"
+    assert saved and not default_storage.exists(saved[0])
