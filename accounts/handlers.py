@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def _branding(workspace: Workspace) -> dict:
-    return {"workspace": workspace, "accent": workspace.accent_color}
+    return {"workspace": workspace}
 
 
 @outbox.handler("accounts.contact_invite_email")

@@ -21,6 +21,9 @@ def send_templated_email(
     Call only from a Celery task (see activity.outbox): never from a request.
     """
     ctx = {"site_url": settings.SITE_URL, **context}
+    # Emails carry the sending workspace's accent colour unless the caller chose one.
+    workspace = ctx.get("workspace")
+    ctx.setdefault("accent", getattr(workspace, "accent_color", None) or "#4f46e5")
     subject = " ".join(_plain(f"emails/{template}.subject.txt", ctx).split())
     text = _plain(f"emails/{template}.txt", ctx)
     html = render_to_string(f"emails/{template}.html", ctx)

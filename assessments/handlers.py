@@ -71,7 +71,6 @@ def status_email(
     )
     context = {
         "workspace": workspace,
-        "accent": workspace.accent_color,
         "evidence": evidence,
         "actor": actor,
         "status_label": Status(status).label,
@@ -107,7 +106,6 @@ def message_email(*, message_id: int) -> None:
     workspace = evidence.assessment.workspace
     context = {
         "workspace": workspace,
-        "accent": workspace.accent_color,
         "evidence": evidence,
         "message": message,
     }

@@ -503,7 +503,6 @@ def package_ready_email(*, package_id: int) -> None:
         template="package_ready",
         context={
             "workspace": workspace,
-            "accent": workspace.accent_color,
             "recipient": user,
             "package": package,
             "assessment": package.assessment,

@@ -101,7 +101,6 @@ def contact_digest(*, contact_id: int, day: str) -> None:
         template="evidence_digest_contact",
         context={
             "workspace": workspace,
-            "accent": workspace.accent_color,
             "contact": contact,
             "rows": rows,
             "overdue_count": sum(1 for r in rows if r["overdue"]),
