@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from PIL import Image, UnidentifiedImageError
 
 from accounts.models import Client, Role, hex_colour
+from files.policies import UploadPolicy, register
+from files.uploads import human_size
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -71,6 +72,14 @@ class StaffInviteForm(forms.Form):
     role = forms.ChoiceField(choices=[(Role.MEMBER, "Member"), (Role.ADMIN, "Admin")], initial=Role.MEMBER)
 
 
+# Logos are checked by decoding them with Pillow (below) rather than by files.uploads.sniff.
+LOGO = register(
+    UploadPolicy(
+        key="logo", label="logo", max_bytes_setting="LOGO_MAX_BYTES", types_setting="LOGO_ALLOWED_TYPES"
+    )
+)
+
+
 class BrandingForm(forms.Form):
     accent_color = forms.CharField(
         label="Accent colour",
@@ -87,12 +96,19 @@ class BrandingForm(forms.Form):
 
     ALLOWED = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
+    def __init__(self, *args, oversize: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.oversize = oversize or []  # files the upload handler skipped at LOGO's limit
+
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
+        too_big = f"That file is larger than {human_size(LOGO.max_bytes)}. Please upload a smaller logo."
+        if self.oversize:
+            raise forms.ValidationError(too_big)
         if not logo:
             return None
-        if logo.size > settings.LOGO_MAX_BYTES:
-            raise forms.ValidationError("That file is larger than 1 MB. Please upload a smaller logo.")
+        if logo.size > LOGO.max_bytes:
+            raise forms.ValidationError(too_big)
         # Trust the bytes, not the name or the browser's declared type (SVG is refused: it can carry script).
         try:
             with Image.open(logo) as img:
@@ -100,7 +116,7 @@ class BrandingForm(forms.Form):
                 img.verify()
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise forms.ValidationError("That file is not a PNG, JPEG, GIF or WebP image.") from exc
-        if fmt not in self.ALLOWED:
+        if fmt not in self.ALLOWED or self.ALLOWED[fmt] not in LOGO.allowed_types:
             raise forms.ValidationError("That file is not a PNG, JPEG, GIF or WebP image.")
         logo.seek(0)
         self.logo_type = self.ALLOWED[fmt]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.urls import reverse
 
 from accounts.models import Contact, LinkPurpose, StaffInvite, User, Workspace
 from accounts.services import PortalAccessError, issue_magic_link, login_url
 from accounts.tokens import new_token
 from activity import outbox
 from activity.mail import send_templated_email
+from core.http import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def staff_invite_email(*, invite_id: int) -> None:
         context={
             **_branding(invite.workspace),
             "invite": invite,
-            "link": settings.SITE_URL + reverse("accounts:join", kwargs={"token": raw}),
+            "link": absolute_url("accounts:join", token=raw),
         },
     )
 
@@ -104,13 +104,9 @@ def password_reset_email(*, user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
-    path = reverse(
+    link = absolute_url(
         "accounts:password-reset-confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
+        uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+        token=default_token_generator.make_token(user),
     )
-    send_templated_email(
-        to=user.email, template="password_reset", context={"user": user, "link": settings.SITE_URL + path}
-    )
+    send_templated_email(to=user.email, template="password_reset", context={"user": user, "link": link})

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -26,12 +25,10 @@ from accounts.models import (
 from accounts.tokens import hash_token, new_token
 from activity import outbox
 from activity.services import record_event
+from core.errors import ServiceError
+from core.http import absolute_url
 
 RESERVED_SLUGS = {"app", "admin", "static", "media", "p", "stripe", "api", "login", "signup"}
-
-
-class ServiceError(Exception):
-    """A refusal with a message fit to show the person who asked."""
 
 
 class SeatLimitError(ServiceError):
@@ -380,11 +377,11 @@ def check_portal_access(contact: Contact) -> None:
 
 
 def portal_url(workspace: Workspace, path: str = "") -> str:
-    return settings.SITE_URL + reverse("portal:dashboard", kwargs={"slug": workspace.slug}) + path
+    return absolute_url("portal:dashboard", slug=workspace.slug) + path
 
 
 def login_url(workspace: Workspace) -> str:
-    return settings.SITE_URL + reverse("portal:login", kwargs={"slug": workspace.slug})
+    return absolute_url("portal:login", slug=workspace.slug)
 
 
 def issue_magic_link(*, contact: Contact, purpose: str) -> str:
@@ -400,8 +397,7 @@ def issue_magic_link(*, contact: Contact, purpose: str) -> str:
         created_at=now,
         expires_at=now + timedelta(seconds=settings.MAGIC_LINK_TTL_SECONDS),
     )
-    path = reverse("portal:magic-link", kwargs={"slug": contact.workspace.slug, "token": raw})
-    return settings.SITE_URL + path
+    return absolute_url("portal:magic-link", slug=contact.workspace.slug, token=raw)
 
 
 def request_login_link(*, workspace: Workspace, email: str) -> None:

@@ -19,6 +19,7 @@ from django_ratelimit.decorators import ratelimit
 from accounts import services
 from accounts.decorators import manager_required, staff_required
 from accounts.forms import (
+    LOGO,
     BrandingForm,
     ClientForm,
     EmailAuthenticationForm,
@@ -33,6 +34,7 @@ from accounts.middleware import StaffWorkspaceMiddleware
 from accounts.models import Client, Contact, Membership, StaffInvite, User
 from accounts.ratelimits import address_bucket, post_email_key, refund_attempt, take_attempt
 from activity.models import Event
+from files.policies import accepts_uploads
 
 # --- access helpers: one way to load each thing, 404 for "missing" and "not yours" alike ----------
 
@@ -361,12 +363,16 @@ def portal_visibility(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@accepts_uploads(LOGO)
 @staff_required
 def workspace_settings(request: HttpRequest) -> HttpResponse:
     ws = request.workspace
     can_manage = request.membership.can_manage
     form = BrandingForm(
-        request.POST or None, request.FILES or None, initial={"accent_color": ws.accent_color}
+        request.POST or None,
+        request.FILES or None,
+        initial={"accent_color": ws.accent_color},
+        oversize=getattr(request, "oversize_uploads", None),
     )
     if request.method == "POST":
         if not can_manage:

@@ -1,221 +1,30 @@
-"""The evidence upload path: sanitise the name, sniff the type from the bytes, hash while streaming to storage.
-
-Reused by later features (deliverables, contracts): call `inspect_upload()` then `store_upload()`.
-"""
+"""What evidence uploads and CSV imports accept (their upload policies) and where evidence is stored."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import logging
-import os
-import re
-import unicodedata
-import zipfile
-from dataclasses import dataclass
+import uuid
 
-import filetype
-from botocore.exceptions import BotoCoreError, ClientError
-from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
+from files.policies import UploadPolicy, register
 
-logger = logging.getLogger(__name__)
-# What a storage backend raises when it cannot be reached: S3 (botocore) or a local disk (OSError).
-STORE_ERRORS = (BotoCoreError, ClientError, OSError)
-
-HEAD_BYTES = 64 * 1024  # enough for filetype's OOXML probes and for a look at text content
-
-# Extensions whose content we accept as plain text when no binary signature matches.
-TEXT_EXTENSIONS = {".txt": "text/plain", ".log": "text/plain", ".md": "text/plain", ".csv": "text/csv"}
-# Markup is refused outright: an HTML or SVG file served from our origin could run script.
-MARKUP = re.compile(rb"^\s*(<!doctype|<html|<svg|<\?xml|<script|<head|<body|<iframe)|<script", re.IGNORECASE)
-OOXML_PREFIX = {
-    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-FRIENDLY = {
-    "application/pdf": "PDF",
-    "image/png": "PNG",
-    "image/jpeg": "JPEG",
-    "image/gif": "GIF",
-    "image/webp": "WebP",
-    "text/plain": "text",
-    "text/csv": "CSV",
-    "application/zip": "ZIP",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel (XLSX)",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word (DOCX)",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint (PPTX)",
-}
-
-
-class UploadRejected(Exception):
-    """The file was refused; the message is fit to show the person who uploaded it."""
-
-
-@dataclass
-class Inspected:
-    name: str
-    content_type: str
-    size: int
-
-
-_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f"\\/<>:|?*]+')
-
-
-def sanitize_filename(raw: str, max_length: int = 150) -> str:
-    """A display name safe in HTML, headers and any OS. Only metadata: never a storage path."""
-    name = unicodedata.normalize("NFC", raw or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # drop any directory part, Windows or POSIX
-    name = _UNSAFE_CHARS.sub("_", name)
-    name = re.sub(r"\s+", " ", name).strip(" .")  # no leading dots (hidden files, "..")
-    if not name:
-        name = "file"
-    if len(name) > max_length:
-        stem, ext = os.path.splitext(name)
-        ext = ext[:16]
-        name = stem[: max_length - len(ext)].rstrip(" .") + ext
-    return name
-
-
-def allowed_types() -> set[str]:
-    return set(settings.EVIDENCE_ALLOWED_TYPES)
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} bytes"
-
-
-def _read_head(upload) -> bytes:
-    upload.seek(0)
-    head = upload.read(HEAD_BYTES)
-    upload.seek(0)
-    return head
-
-
-def _refine_zip(upload, extension: str) -> str:
-    """filetype calls most OOXML files 'zip'; look inside for the part that names the real type."""
-    try:
-        upload.seek(0)
-        with zipfile.ZipFile(upload) as zf:
-            names = zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return "application/zip"
-    finally:
-        upload.seek(0)
-    if "[Content_Types].xml" in names:
-        for prefix, mime in OOXML_PREFIX.items():
-            if any(n.startswith(prefix) for n in names):
-                return mime
-    return "application/zip"
-
-
-def sniff(upload, name: str) -> str:
-    head = _read_head(upload)
-    extension = os.path.splitext(name)[1].lower()
-    kind = filetype.guess(head)
-    if kind is not None:
-        mime = kind.mime
-        if mime == "application/zip" or mime.startswith("application/vnd.openxmlformats"):
-            mime = _refine_zip(upload, extension)
-        return mime
-    if MARKUP.search(head):
-        raise UploadRejected("HTML, SVG and XML files are not accepted. Export the document as PDF instead.")
-    if b"\x00" in head:
-        return "application/octet-stream"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is still text.
-        if exc.start < len(head) - 4:
-            return "application/octet-stream"
-    if extension in TEXT_EXTENSIONS:
-        return TEXT_EXTENSIONS[extension]
-    # Text content under a binary name (an HTML page renamed .pdf, say) is not what it claims to be.
-    raise UploadRejected(
-        f"This file's content does not match its name ({extension or 'no extension'}). "
-        "Upload the original document."
+EVIDENCE = register(
+    UploadPolicy(
+        key="evidence",
+        label="evidence file",
+        max_bytes_setting="EVIDENCE_MAX_UPLOAD_BYTES",
+        types_setting="EVIDENCE_ALLOWED_TYPES",
     )
+)
+REQUEST_IMPORT = register(
+    UploadPolicy(
+        key="import",
+        label="CSV import",
+        max_bytes_setting="IMPORT_MAX_UPLOAD_BYTES",
+        types_setting="IMPORT_ALLOWED_TYPES",
+    )
+)
 
 
-def inspect_upload(upload) -> Inspected:
-    """Refuse what we must not store. Reads only the first bytes; nothing is written anywhere."""
-    name = sanitize_filename(getattr(upload, "name", "") or "")
-    size = upload.size
-    limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
-    if size is None or size <= 0:
-        raise UploadRejected(f"{name} is empty.")
-    if size > limit:
-        raise UploadRejected(f"{name} is {human_size(size)}; the limit is {human_size(limit)}.")
-    content_type = sniff(upload, name)
-    if content_type not in allowed_types():
-        label = FRIENDLY.get(content_type, content_type)
-        accepted = ", ".join(sorted({FRIENDLY.get(t, t) for t in allowed_types()}))
-        raise UploadRejected(f"{name}: {label} files are not accepted. Accepted types: {accepted}.")
-    return Inspected(name=name, content_type=content_type, size=size)
-
-
-class HashingFile(File):
-    """Wraps an upload so that whatever storage reads (chunks() locally, read() for S3) is hashed once."""
-
-    def __init__(self, upload):
-        super().__init__(upload, name=getattr(upload, "name", None))
-        self.digest = hashlib.sha256()
-        self.bytes_read = 0
-
-    def _seen(self, data: bytes) -> bytes:
-        self.digest.update(data)
-        self.bytes_read += len(data)
-        return data
-
-    def seek(self, pos, whence=0):
-        if pos == 0 and whence == 0:  # a re-read starts the hash over, so it is never doubled
-            self.digest = hashlib.sha256()
-            self.bytes_read = 0
-        return self.file.seek(pos, whence)
-
-    def read(self, size=-1):
-        return self._seen(self.file.read(size))
-
-    def chunks(self, chunk_size=None):
-        self.seek(0)
-        while True:
-            data = self.file.read(chunk_size or self.DEFAULT_CHUNK_SIZE)
-            if not data:
-                break
-            yield self._seen(data)
-
-    def multiple_chunks(self, chunk_size=None):
-        return True
-
-
-@dataclass
-class Stored:
-    key: str
-    sha256: str
-    size: int
-
-
-def store_upload(upload, key: str) -> Stored:
-    """Stream to default storage under our own key, hashing on the way. The caller deletes it on failure."""
-    wrapped = HashingFile(upload)
-    wrapped.seek(0)
-    try:
-        saved_key = default_storage.save(key, wrapped)
-    except STORE_ERRORS as exc:
-        logger.exception("file store unreachable while saving %s", key)
-        with contextlib.suppress(*STORE_ERRORS):
-            default_storage.delete(key)  # a half-written object, if the store got that far
-        raise UploadRejected(
-            "We could not reach the file store, so nothing was saved. Please try again in a few minutes."
-        ) from exc
-    if wrapped.bytes_read != upload.size:
-        default_storage.delete(saved_key)
-        raise UploadRejected("The upload was interrupted. Please try again.")
-    return Stored(key=saved_key, sha256=wrapped.digest.hexdigest(), size=wrapped.bytes_read)
+def evidence_key() -> str:
+    # Never derived from the uploaded name: that is attacker-controlled. Sharded to keep directories small.
+    token = uuid.uuid4().hex
+    return f"evidence/{token[:2]}/{token}"

@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import Client, User, Workspace
+from assessments.files import REQUEST_IMPORT
 from assessments.models import Assessment, EvidenceRequest, Priority, Status
+from files.uploads import human_size
 
 
 def _members(workspace: Workspace):
@@ -79,14 +81,21 @@ class ImportForm(forms.Form):
     csv_file = forms.FileField(label="CSV file", required=False)
     csv_text = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    MAX_BYTES = 1024 * 1024
+    def __init__(self, *args, oversize: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.oversize = oversize or []  # files the upload handler skipped at REQUEST_IMPORT's limit
 
     def clean(self):
         data = super().clean()
         upload = data.get("csv_file")
+        too_big = (
+            f"That CSV is larger than {human_size(REQUEST_IMPORT.max_bytes)}. Split it into smaller files."
+        )
+        if self.oversize:
+            raise forms.ValidationError(too_big)
         if upload:
-            if upload.size > self.MAX_BYTES:
-                raise forms.ValidationError("That CSV is larger than 1 MB. Split it into smaller files.")
+            if upload.size > REQUEST_IMPORT.max_bytes:
+                raise forms.ValidationError(too_big)
             raw = upload.read()
             try:
                 data["csv_text"] = raw.decode("utf-8-sig")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import reverse
-
 from accounts.models import Contact, Role, User
 from activity import outbox
 from activity.mail import send_templated_email
 from assessments.models import EvidenceRequest, RequestMessage, Status
+from core.http import absolute_url
 
 
 def staff_recipients(evidence: EvidenceRequest) -> list[User]:
@@ -37,16 +35,14 @@ def contact_recipients(evidence: EvidenceRequest) -> list[Contact]:
 
 
 def staff_url(evidence: EvidenceRequest) -> str:
-    return settings.SITE_URL + reverse(
-        "assessments:request-detail",
-        kwargs={"assessment_id": evidence.assessment_id, "request_id": evidence.pk},
+    return absolute_url(
+        "assessments:request-detail", assessment_id=evidence.assessment_id, request_id=evidence.pk
     )
 
 
 def portal_url(evidence: EvidenceRequest) -> str:
-    return settings.SITE_URL + reverse(
-        "portal:request-detail",
-        kwargs={"slug": evidence.assessment.workspace.slug, "request_id": evidence.pk},
+    return absolute_url(
+        "portal:request-detail", slug=evidence.assessment.workspace.slug, request_id=evidence.pk
     )
 
 

@@ -3,18 +3,15 @@ to the SHA-256 recorded when it was uploaded."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from activity.services import ChainReport, verify_chain
 from assessments.audit import log_assessment_event
-from assessments.files import STORE_ERRORS
 from assessments.models import Assessment, EvidenceFile
-
-CHUNK = 1024 * 1024
+from files.hashing import sha256_of_stored
+from files.uploads import STORE_ERRORS
 
 
 @dataclass
@@ -33,14 +30,6 @@ class IntegrityReport:
         return [*self.chain.problems, *self.file_problems]
 
 
-def file_digest(name: str) -> str:
-    digest = hashlib.sha256()
-    with default_storage.open(name, "rb") as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def verify_assessment(assessment: Assessment) -> IntegrityReport:
     report = IntegrityReport(assessment=assessment, chain=verify_chain(assessment.audit_chain_key))
     files = EvidenceFile.objects.filter(request__assessment=assessment).select_related("request")
@@ -48,7 +37,7 @@ def verify_assessment(assessment: Assessment) -> IntegrityReport:
         report.files_checked += 1
         label = f"{record.request.requirement} {record.original_name} (file #{record.pk})"
         try:
-            actual = file_digest(record.file.name)
+            actual, _ = sha256_of_stored(record.file.name)
         except FileNotFoundError:
             report.file_problems.append(f"{label}: missing from storage")
             continue

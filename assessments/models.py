@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from files.models import StoredFile
+
 
 class AssessmentType(models.TextChoices):
     ROC = "roc", "ROC"
@@ -240,12 +242,6 @@ class EvidenceRequest(models.Model):
 # --- files and messages ------------------------------------------------------------------------------
 
 
-def evidence_key() -> str:
-    # Never derived from the uploaded name: that is attacker-controlled. Sharded to keep directories small.
-    token = uuid.uuid4().hex
-    return f"evidence/{token[:2]}/{token}"
-
-
 class EvidenceFileQuerySet(models.QuerySet):
     def for_workspace(self, workspace) -> EvidenceFileQuerySet:
         return self.filter(request__assessment__workspace=workspace)
@@ -254,35 +250,16 @@ class EvidenceFileQuerySet(models.QuerySet):
         return self.filter(request__assessment__in=Assessment.objects.for_contact(contact))
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(StoredFile):
+    """A file handed in for a request; which submission round it belongs to."""
+
     request = models.ForeignKey(EvidenceRequest, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(max_length=200)
-    original_name = models.CharField(max_length=200)
-    size = models.PositiveBigIntegerField()
-    content_type = models.CharField(max_length=120)
-    sha256 = models.CharField(max_length=64)
-    uploaded_by_contact = models.ForeignKey(
-        "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    uploaded_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
-    uploader_ip = models.GenericIPAddressField(null=True, blank=True)
     submission_round = models.PositiveIntegerField(default=1)
 
     objects = EvidenceFileQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def uploader_label(self) -> str:
-        who = self.uploaded_by_user or self.uploaded_by_contact
-        return str(who) if who else "Unknown"
+    class Meta(StoredFile.Meta):
+        pass
 
     def is_submitted(self, request: EvidenceRequest | None = None) -> bool:
         request = request or self.request

@@ -17,11 +17,9 @@ that silently lacks evidence is worse than none.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import logging
 import re
-import shutil
 import tempfile
 import time
 import unicodedata
@@ -36,7 +34,6 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -53,6 +50,8 @@ from assessments.models import (
     Status,
     package_key,
 )
+from core.http import absolute_url
+from files.hashing import StreamHasher, iter_hashed, sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -122,21 +121,6 @@ def csv_safe(value: object) -> str:
 
 
 # --- building ----------------------------------------------------------------------------------------
-
-
-class _HashingReader:
-    """Wraps a storage file: every chunk copied into the ZIP also feeds the SHA-256."""
-
-    def __init__(self, fh) -> None:
-        self.fh = fh
-        self.hash = hashlib.sha256()
-        self.size = 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.fh.read(n if n and n > 0 else CHUNK)
-        self.hash.update(data)
-        self.size += len(data)
-        return data
 
 
 @dataclass
@@ -225,10 +209,11 @@ def _copy_into(zf: zipfile.ZipFile, row: FileRow) -> None:
         raise PackageError(
             f"{record.original_name} ({row.arcname.split('/')[0]}) is missing from storage."
         ) from exc
+    hasher = StreamHasher()
     with source, zf.open(info, "w", force_zip64=True) as dest:
-        reader = _HashingReader(source)
-        shutil.copyfileobj(reader, dest, CHUNK)
-    row.actual_sha256 = reader.hash.hexdigest()
+        for chunk in iter_hashed(source, hasher, CHUNK):  # copy and re-hash in one pass
+            dest.write(chunk)
+    row.actual_sha256 = hasher.hexdigest()
     row.verified = "OK" if row.actual_sha256 == record.sha256 else HASH_MISMATCH
 
 
@@ -304,7 +289,7 @@ def manifest_csv(rows: list[RequestRow], others: list[EvidenceRequest]) -> bytes
 
 def index_pdf(package: EvidencePackage, rows: list[RequestRow], others: list[EvidenceRequest]) -> bytes:
     # Imported here: WeasyPrint is slow to import and this module loads in every process (apps.ready).
-    from activity.pdf import render_pdf
+    from core.pdf import render_pdf
 
     assessment = package.assessment
     html = render_to_string(
@@ -376,7 +361,6 @@ def _build(package: EvidencePackage) -> EvidencePackage:
     files = [f for r in rows for f in r.files]
     total_bytes = sum(f.record.size for f in files) or 1
     done_bytes, shown, last_write = 0, 0, time.monotonic()
-    zip_hash = hashlib.sha256()
     with tempfile.TemporaryFile(suffix=".zip", dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
             for i, row in enumerate(files, start=1):
@@ -394,8 +378,7 @@ def _build(package: EvidencePackage) -> EvidencePackage:
         _set_progress(package.pk, 95)
         size = tmp.tell()
         tmp.seek(0)
-        for chunk in iter(lambda: tmp.read(CHUNK), b""):
-            zip_hash.update(chunk)
+        zip_digest, _ = sha256_of(tmp)
         tmp.seek(0)
         # Storage streams the temporary file (FileSystemStorage copies in chunks, S3 uploads in parts).
         key = default_storage.save(package_key(), File(tmp, name="package.zip"))
@@ -411,7 +394,7 @@ def _build(package: EvidencePackage) -> EvidencePackage:
             package,
             key=key,
             size=size,
-            digest=zip_hash.hexdigest(),
+            digest=zip_digest,
             files=files,
             mismatches=mismatches,
             warning=warning,
@@ -478,9 +461,8 @@ def package_build_handler(*, package_id: int) -> None:
 
 
 def download_url(package: EvidencePackage) -> str:
-    return settings.SITE_URL + reverse(
-        "assessments:package-status",
-        kwargs={"assessment_id": package.assessment_id, "package_id": package.pk},
+    return absolute_url(
+        "assessments:package-status", assessment_id=package.assessment_id, package_id=package.pk
     )
 
 

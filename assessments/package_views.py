@@ -9,10 +9,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
-from assessments.downloads import stored_file_response
 from assessments.models import Assessment, EvidencePackage, PackageStatus
 from assessments.package import request_package
 from assessments.views import get_assessment_for_staff
+from files.downloads import stored_file_response
 
 
 def get_package_for_staff(request: HttpRequest, assessment: Assessment, package_id: int) -> EvidencePackage:

@@ -1,19 +1,19 @@
 """Staff file previews: a page per evidence file and the raw bytes its PDF viewer and images load.
 
-Thin on purpose: access through `get_file_for_staff` (404 for missing and not yours alike), the rest in
-assessments/previews.py, shared with the portal's views.
+Thin on purpose: access through `get_file_for_staff` (404 for missing and not yours alike), the page and
+the raw response from files/views.py, shared with the portal's views.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import staff_required
-from assessments import previews
+from assessments.selectors import submission_detail
 from assessments.views import get_file_for_staff
+from files import views as file_views
 
 
 @require_GET
@@ -21,20 +21,19 @@ from assessments.views import get_file_for_staff
 def file_preview(request: HttpRequest, file_id: int) -> HttpResponse:
     record = get_file_for_staff(request, file_id)
     evidence = record.request
-    context = previews.preview_context(
+    return file_views.preview_page(
+        request,
         record,
+        base_template="app_base.html",
         raw_url=reverse("assessments:file-raw", args=[record.pk]),
         download_url=reverse("assessments:file-download", args=[record.pk]),
         back_url=reverse("assessments:request-detail", args=[evidence.assessment_id, evidence.pk]),
-    )
-    return render(
-        request,
-        "includes/file_preview_page.html",
-        {**context, "evidence": evidence, "base_template": "app_base.html"},
+        back_label=f"{evidence.requirement} {evidence.title}",
+        extra_details=[submission_detail(record)],
     )
 
 
 @require_GET
 @staff_required
 def file_raw(request: HttpRequest, file_id: int) -> HttpResponse:
-    return previews.raw_response(get_file_for_staff(request, file_id))
+    return file_views.raw(get_file_for_staff(request, file_id))

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Contact, User, Workspace
@@ -18,6 +16,7 @@ from activity.mail import send_templated_email
 from activity.models import DigestLog
 from assessments.handlers import staff_recipients
 from assessments.models import AssessmentStatus, EvidenceRequest, Status
+from core.http import absolute_url
 
 DUE_SOON_DAYS = 3
 CLIENT_ACTION = (Status.OPEN, Status.CHANGES_REQUESTED)
@@ -91,8 +90,7 @@ def contact_digest(*, contact_id: int, day: str) -> None:
         {
             "evidence": r,
             "overdue": r.due_date < today,
-            "link": settings.SITE_URL
-            + reverse("portal:request-detail", kwargs={"slug": workspace.slug, "request_id": r.pk}),
+            "link": absolute_url("portal:request-detail", slug=workspace.slug, request_id=r.pk),
         }
         for r in items
     ]
@@ -104,7 +102,7 @@ def contact_digest(*, contact_id: int, day: str) -> None:
             "contact": contact,
             "rows": rows,
             "overdue_count": sum(1 for r in rows if r["overdue"]),
-            "portal_link": settings.SITE_URL + reverse("portal:dashboard", kwargs={"slug": workspace.slug}),
+            "portal_link": absolute_url("portal:dashboard", slug=workspace.slug),
         },
     )
 
@@ -140,14 +138,12 @@ def staff_digest(*, user_id: int, day: str) -> None:
             "rows": [
                 {
                     "evidence": r,
-                    "link": settings.SITE_URL
-                    + reverse(
-                        "assessments:request-detail",
-                        kwargs={"assessment_id": r.assessment_id, "request_id": r.pk},
+                    "link": absolute_url(
+                        "assessments:request-detail", assessment_id=r.assessment_id, request_id=r.pk
                     ),
                 }
                 for r in rows
             ],
-            "inbox_link": settings.SITE_URL + reverse("assessments:inbox"),
+            "inbox_link": absolute_url("assessments:inbox"),
         },
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
-from assessments.models import Assessment, AssessmentAccess, EvidenceRequest, Status
+from assessments.models import Assessment, AssessmentAccess, EvidenceFile, EvidenceRequest, Status
 
 # The sort button cycles through these, in this order.
 SORTS = {"": "Default", "req": "Requirement ↑", "-req": "Requirement ↓"}
@@ -124,3 +124,9 @@ def annotate_revisions(files, evidence: EvidenceRequest) -> list:
             f.revision_state = "superseded"
         f.submitted = f.revision_state != "pending"
     return files
+
+
+def submission_detail(record: EvidenceFile) -> tuple[str, str]:
+    """The evidence-specific line of a file's facts on its preview page: its submission round."""
+    submitted = record.submission_round <= record.request.submission_round
+    return ("Submission", str(record.submission_round) if submitted else "Not submitted yet")

@@ -12,11 +12,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from accounts.models import Client, Contact, User, Workspace
-from accounts.services import ServiceError, invite_contact
+from accounts.services import invite_contact
 from activity import outbox
 from activity.services import record_event
 from assessments.audit import log_assessment_event
-from assessments.files import UploadRejected, inspect_upload, store_upload
+from assessments.files import EVIDENCE, evidence_key
 from assessments.models import (
     CLIENT_EDITABLE_STATUSES,
     Assessment,
@@ -25,9 +25,10 @@ from assessments.models import (
     EvidenceRequest,
     RequestMessage,
     Status,
-    evidence_key,
     requirement_sort_key,
 )
+from core.errors import ServiceError
+from files.uploads import UploadRejected, inspect_upload, store_upload
 
 ASSESSMENT_FIELDS = ("name", "type", "organization", "period_start", "period_end", "status", "lead")
 REQUEST_FIELDS = ("requirement", "title", "description", "priority", "due_date", "tags", "assignee")
@@ -201,7 +202,7 @@ def upload_file(
             f"This request is {evidence.get_status_display().lower()}: files can no longer be added."
         )
     try:
-        inspected = inspect_upload(upload)
+        inspected = inspect_upload(upload, EVIDENCE)
     except UploadRejected as exc:
         raise ServiceError(str(exc)) from exc
     # The slow part (streaming to storage) happens outside the transaction and the row lock.

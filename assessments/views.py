@@ -15,10 +15,10 @@ from accounts.decorators import staff_required
 from accounts.models import Client
 from accounts.views import invite_dialog
 from assessments import services, workflow
-from assessments.downloads import file_response
-from assessments.forms import AssessmentForm, EvidenceRequestForm, ImportForm, MessageForm, RequestFilterForm
+from assessments.files import REQUEST_IMPORT
+from assessments.forms import AssessmentForm, EvidenceRequestForm, ImportForm, RequestFilterForm
 from assessments.importing import SAMPLE_CSV, parse_csv
-from assessments.models import Assessment, AssessmentAccess, EvidenceFile, EvidenceRequest, RequestMessage
+from assessments.models import Assessment, AssessmentAccess, EvidenceFile, EvidenceRequest
 from assessments.selectors import (
     NEXT_SORT,
     SORTS,
@@ -28,6 +28,9 @@ from assessments.selectors import (
     staff_inbox,
     status_counts,
 )
+from assessments.threads import post_message_from_form, render_thread_list, thread_context
+from files.downloads import file_response
+from files.policies import accepts_uploads
 
 # --- access helpers: one way to load each thing, 404 for "missing" and "not yours" alike ----------
 
@@ -190,16 +193,6 @@ def request_edit(request: HttpRequest, assessment_id: int, request_id: int) -> H
     )
 
 
-def _thread_context(evidence: EvidenceRequest) -> dict:
-    return {
-        "evidence": evidence,
-        "thread": RequestMessage.objects.filter(request=evidence).select_related(
-            "author_user", "author_contact"
-        ),
-        "message_form": MessageForm(),
-    }
-
-
 @require_GET
 @staff_required
 def request_detail(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
@@ -215,7 +208,7 @@ def request_detail(request: HttpRequest, assessment_id: int, request_id: int) ->
         request,
         "assessments/request_detail.html",
         {
-            **_thread_context(evidence),
+            **thread_context(evidence),
             "assessment": assessment,
             "files": files,
             "history": request_history(evidence),
@@ -273,28 +266,6 @@ def request_messages(request: HttpRequest, assessment_id: int, request_id: int) 
     )
 
 
-def post_message_from_form(request: HttpRequest, evidence: EvidenceRequest, **actor) -> str:
-    """Post the message in request.POST; '' on success, else the error to show."""
-    form = MessageForm(request.POST)
-    if not form.is_valid():
-        return " ".join(form.errors.get("body", ["Write a message first."]))
-    try:
-        services.post_message(evidence=evidence, body=form.cleaned_data["body"], **actor)
-    except services.ServiceError as exc:
-        return str(exc)
-    return ""
-
-
-def render_thread_list(
-    request: HttpRequest, evidence: EvidenceRequest, *, viewer: str, thread_url: str, error: str | None
-) -> HttpResponse:
-    return render(
-        request,
-        "includes/evidence_thread_list.html",
-        {**_thread_context(evidence), "viewer": viewer, "thread_url": thread_url, "thread_error": error},
-    )
-
-
 @require_GET
 @staff_required
 def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
@@ -305,11 +276,14 @@ def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@accepts_uploads(REQUEST_IMPORT)
 @staff_required
 def request_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """Upload a CSV → preview with row errors → confirm creates the good rows."""
     assessment = get_assessment_for_staff(request, assessment_id)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(
+        request.POST or None, request.FILES or None, oversize=getattr(request, "oversize_uploads", None)
+    )
     preview = None
     if request.method == "POST" and form.is_valid():
         preview = parse_csv(form.cleaned_data["csv_text"], assessment=assessment)

@@ -17,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Contact, Membership, User
-from accounts.services import ServiceError
 from activity import outbox
 from assessments.audit import log_assessment_event
 from assessments.models import AssessmentAccess, EvidenceRequest, Status
+from core.errors import ServiceError
 
 STAFF = "staff"
 CLIENT = "client"

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "core",
+    "files",
     "accounts",
     "activity",
     "assessments",
@@ -204,9 +206,18 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 OUTBOX_SWEEP_AGE_SECONDS = env.int("OUTBOX_SWEEP_AGE_SECONDS", default=30)
 LOGO_MAX_BYTES = env.int("LOGO_MAX_BYTES", default=1024 * 1024)
 
-# --- Evidence uploads (assessments) ----------------------------------------------------------------
+# --- Upload policies (files/policies.py): each use says its sniffed types and size ------------------
+# Types are sniffed from the bytes (files/uploads.py), never taken from the name or the browser.
+PDF_AND_IMAGES = ["application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"]
+OFFICE_TYPES = [
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+]
+# A view that declares no policy (`@accepts_uploads`) accepts only small files.
+FILE_UPLOAD_DEFAULT_MAX_BYTES = env.int("FILE_UPLOAD_DEFAULT_MAX_BYTES", default=1024 * 1024)
+FILE_UPLOAD_DEFAULT_TYPES = env.list("FILE_UPLOAD_DEFAULT_TYPES", default=PDF_AND_IMAGES)
 EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
-# Types are sniffed from the bytes (assessments/files.py), never taken from the name or the browser.
 EVIDENCE_ALLOWED_TYPES = env.list(
     "EVIDENCE_ALLOWED_TYPES",
     default=[
@@ -223,13 +234,34 @@ EVIDENCE_ALLOWED_TYPES = env.list(
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ],
 )
+DELIVERABLE_MAX_UPLOAD_BYTES = env.int("DELIVERABLE_MAX_UPLOAD_BYTES", default=500 * 1024 * 1024)
+DELIVERABLE_ALLOWED_TYPES = env.list(
+    "DELIVERABLE_ALLOWED_TYPES",
+    default=[
+        *PDF_AND_IMAGES,
+        *OFFICE_TYPES,
+        "text/plain",
+        "text/csv",
+        "application/zip",
+        "video/mp4",
+        "video/quicktime",
+        "video/webm",
+    ],
+)
+CONTRACT_MAX_UPLOAD_BYTES = env.int("CONTRACT_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+CONTRACT_ALLOWED_TYPES = env.list("CONTRACT_ALLOWED_TYPES", default=["application/pdf"])
+LOGO_ALLOWED_TYPES = env.list(
+    "LOGO_ALLOWED_TYPES", default=["image/png", "image/jpeg", "image/gif", "image/webp"]
+)
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=1024 * 1024)
+IMPORT_ALLOWED_TYPES = env.list("IMPORT_ALLOWED_TYPES", default=["text/csv", "text/plain"])
 # Uploads above this many bytes stream to a temporary file instead of memory (Django's default, made explicit).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 # Built evidence packages are deleted after this many days (a fresh export rebuilds one at any time).
 EVIDENCE_PACKAGE_RETENTION_DAYS = env.int("EVIDENCE_PACKAGE_RETENTION_DAYS", default=14)
 FILE_UPLOAD_HANDLERS = [
-    "assessments.upload_handlers.SizeLimitUploadHandler",  # skips oversized files before they are spooled
+    "files.upload_handlers.SizeLimitUploadHandler",  # skips oversized files (per the view's policy) unspooled
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

@@ -5,7 +5,6 @@ Everything is loaded through `for_contact(contact)` scopes; anything else is a 4
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,8 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import services, workflow
-from assessments.downloads import file_response
-from assessments.files import human_size, sanitize_filename
+from assessments.files import EVIDENCE
 from assessments.forms import MessageForm
 from assessments.models import Assessment, EvidenceFile, EvidenceRequest, Status
 from assessments.selectors import (
@@ -27,9 +25,12 @@ from assessments.selectors import (
     request_history,
     request_list,
 )
-from assessments.views import post_message_from_form, render_thread_list
+from assessments.threads import post_message_from_form, render_thread_list
+from core.http import client_ip
+from files.downloads import file_response
+from files.policies import accepts_uploads
+from files.uploads import human_size, too_large_message
 from portal.decorators import contact_required
-from portal.views import _client_ip
 
 # --- access helpers ----------------------------------------------------------------------------------
 
@@ -150,9 +151,9 @@ def _files_context(request: HttpRequest, evidence: EvidenceRequest) -> dict:
         "superseded_count": len(every) - len(files),
         "can_edit": evidence.client_can_edit,
         "can_submit": evidence.client_can_edit and any(f.revision_state == "pending" for f in files),
-        "max_upload": human_size(settings.EVIDENCE_MAX_UPLOAD_BYTES),
-        "max_upload_bytes": settings.EVIDENCE_MAX_UPLOAD_BYTES,
-        "accept": ",".join(sorted(settings.EVIDENCE_ALLOWED_TYPES)),
+        "max_upload": human_size(EVIDENCE.max_bytes),
+        "max_upload_bytes": EVIDENCE.max_bytes,
+        "accept": EVIDENCE.accept_attribute,
     }
 
 
@@ -199,13 +200,14 @@ def _files_fragment(
 
 
 @require_POST
+@accepts_uploads(EVIDENCE)
 @contact_required
 def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
     """One file per XHR from the upload widget (or several from the no-JS form). Returns the files fragment."""
     evidence = get_request_for_contact(request, request_id)
     xhr = _is_xhr(request)
     # The widget sends one file per request: refuse an oversized body before Django parses (and spools) it.
-    limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
+    limit = EVIDENCE.max_bytes
     if xhr and int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
         return _files_fragment(
             request, evidence, 413, f"That file is larger than the {human_size(limit)} limit."
@@ -213,9 +215,7 @@ def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResp
     uploads = request.FILES.getlist("file")
     too_big = getattr(request, "oversize_uploads", [])
     if too_big and not uploads:
-        error = " ".join(
-            f"{sanitize_filename(n)} is larger than the {human_size(limit)} limit." for n in too_big
-        )
+        error = " ".join(too_large_message(n, EVIDENCE) for n in too_big)
         if xhr:
             return _files_fragment(request, evidence, 413, error)
         messages.error(request, error)
@@ -231,12 +231,12 @@ def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResp
         try:
             stored.append(
                 services.upload_file(
-                    evidence=evidence, upload=upload, contact=request.contact, ip=_client_ip(request)
+                    evidence=evidence, upload=upload, contact=request.contact, ip=client_ip(request)
                 )
             )
         except services.ServiceError as exc:
             errors.append(str(exc))
-    errors += [f"{sanitize_filename(n)} is larger than the {human_size(limit)} limit." for n in too_big]
+    errors += [too_large_message(n, EVIDENCE) for n in too_big]
     if xhr:
         return _files_fragment(request, evidence, 400 if errors else 200, " ".join(errors))
     for error in errors:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts import services
-from assessments import previews
+from files import previews
 
 
 def _xlsx(rows: int) -> bytes:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django import template
 
-from assessments.files import human_size
 from assessments.markup import render_markdown
+from files.templatetags.files_tags import filesize, friendly_type
 
 register = template.Library()
 
@@ -33,19 +33,10 @@ def priority_badge(priority: str) -> str:
     return PRIORITY_BADGE.get(priority, "")
 
 
-@register.filter
-def filesize(n: int) -> str:
-    return human_size(n or 0)
+register.filter("filesize", filesize)
+register.filter("friendly_type", friendly_type)
 
 
 @register.filter
 def percent(part: int, whole: int) -> int:
     return round(100 * (part or 0) / whole) if whole else 0
-
-
-@register.filter
-def friendly_type(content_type: str) -> str:
-    """ "application/pdf" → "PDF"; unknown types are shown as they are."""
-    from assessments.files import FRIENDLY
-
-    return FRIENDLY.get(content_type, content_type)

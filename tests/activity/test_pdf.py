@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from activity.pdf import FetchRefused, RestrictedFetcher, render_pdf
+from core.pdf import FetchRefused, RestrictedFetcher, render_pdf
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,10 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from activity.models import Event
-from activity.pdf import RestrictedFetcher, render_pdf
 from assessments import package as pkg
 from assessments.models import EvidenceFile, EvidencePackage, EvidenceRequest, PackageStatus, Status
 from assessments.workflow import transition
+from core.pdf import RestrictedFetcher, render_pdf
 from tests.conftest import portal_client, staff_client
 from tests.factories import AssessmentFactory, EvidenceRequestFactory
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from PIL import Image
 
-from assessments import previews
-from assessments.previews import Kind
+from files import previews
+from files.previews import Kind
 from tests.conftest import portal_client, staff_client
 from tests.factories import EvidenceFileFactory
 
@@ -313,7 +313,7 @@ def test_pdf_preview_page_points_the_viewer_at_the_raw_url(both, store):
     for http, url in both:
         page = http.get(url("file-preview", record)).content.decode()
         assert f'data-pdf-src="{url("file-raw", record)}"' in page
-        assert "js/preview.js" in page
+        assert "files/preview.js" in page
         assert "<iframe" in page and "data-pdf-fallback" in page
         assert f'href="{url("file-download", record)}"' in page
 
@@ -323,7 +323,7 @@ def test_image_preview_uses_img_with_the_raw_url(both, store):
     for http, url in both:
         page = http.get(url("file-preview", record)).content.decode()
         assert f'<img class="preview-image" id="preview-image" src="{url("file-raw", record)}"' in page
-        assert "js/preview.js" not in page
+        assert "files/preview.js" not in page
 
 
 def test_text_preview_is_escaped_and_cut_at_100_kb(both, store):

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments.files import sanitize_filename
 from assessments.models import EvidenceFile
 from assessments.services import ServiceError, upload_file
+from files.uploads import sanitize_filename
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
@@ -63,7 +63,7 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(world, ev, name, content,
 def test_oversized_file_is_refused(world, ev, settings):
     settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024
     before = _stored_files()
-    with pytest.raises(ServiceError, match="the limit is 1.0 KB"):
+    with pytest.raises(ServiceError, match="the limit is 1 KB"):
         _upload(world, ev, "big.pdf", PDF + b"0" * 2000)
     assert not EvidenceFile.objects.exists() and _stored_files() == before
 

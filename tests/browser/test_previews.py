@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import LinkPurpose
-from activity.pdf import render_pdf
+from core.pdf import render_pdf
 from tests.factories import (
     AssessmentAccessFactory,
     AssessmentFactory,

@@ -7,8 +7,6 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
-from assessments.models import EvidenceFile
-
 
 def stored_file_response(key: str, *, filename: str, content_type: str) -> HttpResponse:
     """Local storage → the bytes as an attachment; S3 → a presigned URL valid for a few minutes
@@ -35,7 +33,8 @@ def stored_file_response(key: str, *, filename: str, content_type: str) -> HttpR
     return response
 
 
-def file_response(record: EvidenceFile) -> HttpResponse:
+def file_response(record) -> HttpResponse:
+    """A `StoredFile` (any app's) as an attachment."""
     return stored_file_response(
         record.file.name, filename=record.original_name, content_type=record.content_type
     )

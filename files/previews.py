@@ -1,6 +1,6 @@
-"""Inline previews of evidence files, shared by the staff and portal preview pages.
+"""Inline previews of stored files, shared by every app's staff and portal preview pages.
 
-The kind comes from the content type sniffed at upload (assessments/files.py), never from the name.
+The kind comes from the content type sniffed at upload (files/uploads.py), never from the name.
 Nothing here marks anything safe: tables and text go to the template as plain strings, which Django
 escapes; PDFs and images are served as bytes by `raw_response` with a locked-down CSP and `nosniff`.
 """
@@ -21,8 +21,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils.http import content_disposition_header
 
-from assessments.files import FRIENDLY, STORE_ERRORS
-from assessments.models import EvidenceFile
+from files.uploads import STORE_ERRORS, friendly_type
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def kind_for(content_type: str) -> str:
 
 
 def type_label(content_type: str) -> str:
-    return FRIENDLY.get(content_type, content_type or "unknown")
+    return friendly_type(content_type)
 
 
 @dataclass
@@ -105,7 +104,7 @@ class Preview:
 # --- reading from storage -----------------------------------------------------------------------------
 
 
-def _open(record: EvidenceFile):
+def _open(record):
     try:
         return default_storage.open(record.file.name, "rb")
     except FileNotFoundError as exc:
@@ -355,7 +354,7 @@ def text_excerpt(handle, limit: int = TEXT_BYTES) -> tuple[str, list[str]]:
     return text, notes
 
 
-def build_preview(record: EvidenceFile) -> Preview:
+def build_preview(record) -> Preview:
     kind = kind_for(record.content_type)
     preview = Preview(kind=kind)
     if kind not in (Kind.CSV, Kind.XLSX, Kind.TEXT):
@@ -371,12 +370,10 @@ def build_preview(record: EvidenceFile) -> Preview:
     except Http404:
         preview.error = MISSING
     except STORE_ERRORS:
-        logger.exception("file store unreachable while previewing evidence file %s", record.pk)
+        logger.exception("file store unreachable while previewing stored file %s", record.pk)
         preview.error = MISSING
     except Exception:  # noqa: BLE001 - a corrupt upload must give a friendly page, never a 500
-        logger.warning(
-            "could not preview evidence file %s (%s)", record.pk, record.content_type, exc_info=True
-        )
+        logger.warning("could not preview stored file %s (%s)", record.pk, record.content_type, exc_info=True)
         preview.error = UNREADABLE
     return preview
 
@@ -387,7 +384,7 @@ RAW_CSP = {
 }
 
 
-def raw_response(record: EvidenceFile) -> FileResponse:
+def raw_response(record) -> FileResponse:
     """The bytes of a PDF or image for our own preview page (fetch → blob, or <img src>), from our origin.
 
     Streams from storage even on S3 so the page's fetch() stays same-origin (connect-src 'self').
@@ -399,7 +396,7 @@ def raw_response(record: EvidenceFile) -> FileResponse:
     try:
         handle = _open(record)
     except STORE_ERRORS as exc:
-        logger.exception("file store unreachable while serving evidence file %s", record.pk)
+        logger.exception("file store unreachable while serving stored file %s", record.pk)
         raise Http404("File store unreachable") from exc
     response = FileResponse(handle, content_type=record.content_type)
     response["Content-Disposition"] = content_disposition_header(
@@ -412,7 +409,15 @@ def raw_response(record: EvidenceFile) -> FileResponse:
     return response
 
 
-def preview_context(record: EvidenceFile, *, raw_url: str, download_url: str, back_url: str) -> dict:
+def preview_context(
+    record,
+    *,
+    raw_url: str,
+    download_url: str,
+    back_url: str,
+    back_label: str,
+    extra_details: list[tuple[str, str]] | None = None,
+) -> dict:
     return {
         "file": record,
         "preview": build_preview(record),
@@ -420,5 +425,7 @@ def preview_context(record: EvidenceFile, *, raw_url: str, download_url: str, ba
         "raw_url": raw_url,
         "download_url": download_url,
         "back_url": back_url,
+        "back_label": back_label,
+        "extra_details": extra_details or [],
         "max_rows": MAX_ROWS,
     }

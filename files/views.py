@@ -1,0 +1,49 @@
+"""The preview page and raw endpoint, as helpers each front door calls after its own access check.
+
+Staff and portal views differ only in how they load the record (their scoped access helper, which
+answers 404 for "missing" and "not yours" alike) and in the base template they pass.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from files import previews
+from files.downloads import file_response
+
+PAGE_TEMPLATE = "files/preview_page.html"
+
+
+def preview_page(
+    request: HttpRequest,
+    record,
+    *,
+    base_template: str,
+    raw_url: str,
+    download_url: str,
+    back_url: str,
+    back_label: str,
+    extra_details: list[tuple[str, str]] | None = None,
+    extra_context: dict | None = None,
+) -> HttpResponse:
+    context = previews.preview_context(
+        record,
+        raw_url=raw_url,
+        download_url=download_url,
+        back_url=back_url,
+        back_label=back_label,
+        extra_details=extra_details,
+    )
+    return render(
+        request, PAGE_TEMPLATE, {**context, **(extra_context or {}), "base_template": base_template}
+    )
+
+
+def raw(record) -> HttpResponse:
+    """PDF/image bytes for the preview page (404 for every other type)."""
+    return previews.raw_response(record)
+
+
+def download(record) -> HttpResponse:
+    return file_response(record)

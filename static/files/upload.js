@@ -1,0 +1,166 @@
+/* Uploads for any stored-file form (files app): drop zone + picker, one XHR per file with its own progress
+   bar. Markup contract: <form data-upload-form data-max-bytes=…> with [data-dropzone], [data-progress-list]
+   and a fragment answer holding #files. No inline handlers: the CSP forbids them. Without JS the plain
+   <form> posts the files instead. */
+(function () {
+  "use strict";
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function progressRow(list, file) {
+    var li = document.createElement("li");
+    li.className = "upload-item";
+    var name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = file.name;
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", "Uploading " + file.name);
+    var status = document.createElement("span");
+    status.className = "upload-status muted small";
+    status.textContent = "Waiting…";
+    li.appendChild(name);
+    li.appendChild(bar);
+    li.appendChild(status);
+    list.appendChild(li);
+    return { li: li, bar: bar, status: status };
+  }
+
+  function swapFiles(html) {
+    var current = document.getElementById("files");
+    if (!current) return null;
+    var holder = document.createElement("div");
+    holder.innerHTML = html; // server-rendered, escaped fragment
+    var fresh = holder.querySelector("#files");
+    if (!fresh) return null;
+    current.replaceWith(fresh);
+    if (window.htmx) window.htmx.process(fresh);
+    var error = fresh.querySelector("#upload-error");
+    return error ? error.textContent.trim() : "";
+  }
+
+  // A failed file keeps its row with a Retry button (the server refused nothing it would now accept,
+  // or the network dropped): retrying re-sends that one file with a fresh bar.
+  function offerRetry(form, file, row) {
+    if (row.li.querySelector("button.upload-retry")) return;
+    var retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "btn small upload-retry";
+    retry.textContent = "Retry";
+    retry.setAttribute("aria-label", "Retry uploading " + file.name);
+    retry.addEventListener("click", function () {
+      retry.remove();
+      row.li.classList.remove("failed");
+      row.bar.value = 0;
+      uploadOne(form, file, row).then(function () { refreshList(); });
+    });
+    row.li.appendChild(retry);
+  }
+
+  function uploadOne(form, file, row) {
+    return new Promise(function (resolve) {
+      var max = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
+      if (max && file.size > max) { // the server refuses it too; this just saves the wait
+        row.status.textContent = file.name + " is larger than the upload limit.";
+        row.li.classList.add("failed");
+        resolve();
+        return;
+      }
+      var xhr = new XMLHttpRequest();
+      var data = new FormData();
+      data.append("file", file, file.name);
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("X-CSRFToken", csrfToken(form));
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.upload.addEventListener("progress", function (event) {
+        if (!event.lengthComputable) return;
+        var pct = Math.round((event.loaded / event.total) * 100);
+        row.bar.value = pct;
+        row.status.textContent = pct + "%";
+      });
+      xhr.addEventListener("load", function () {
+        var error = swapFiles(xhr.responseText);
+        if (xhr.status >= 200 && xhr.status < 300) {
+          row.bar.value = 100;
+          row.status.textContent = "Uploaded";
+          row.li.classList.add("done");
+        } else {
+          row.status.textContent = error || "Upload failed (" + xhr.status + ")";
+          row.li.classList.add("failed");
+          if (xhr.status === 0 || xhr.status >= 500 || xhr.status === 429) offerRetry(form, file, row);
+        }
+        resolve();
+      });
+      xhr.addEventListener("error", function () {
+        row.status.textContent = "Network error: the file was not uploaded.";
+        row.li.classList.add("failed");
+        offerRetry(form, file, row);
+        resolve();
+      });
+      row.status.textContent = "Uploading…";
+      xhr.send(data);
+    });
+  }
+
+  var filesVersion = 0; // bumped whenever htmx swaps the file list (e.g. a delete)
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "files") filesVersion += 1;
+  });
+
+  function uploadAll(form, files) {
+    var list = form.querySelector("[data-progress-list]");
+    var pending = Array.prototype.map.call(files, function (file) {
+      return uploadOne(form, file, progressRow(list, file));
+    });
+    Promise.all(pending).then(refreshList);
+  }
+
+  // Responses can arrive out of order, each showing the list as it was when it was rendered: once a
+  // batch is done, show the list as it is now.
+  function refreshList() {
+    var version = filesVersion;
+    return fetch(window.location.href, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) {
+        return response && response.ok ? response.text() : null;
+      }).then(function (html) {
+        // A delete answered while this was in flight already shows a newer list: don't put the old one back.
+        if (html && version === filesVersion) swapFiles(html);
+      }).catch(function () { /* the per-file rows already say what happened */ });
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-upload-form] input[type=file]")) return;
+    var form = input.closest("form");
+    if (input.files && input.files.length) uploadAll(form, input.files);
+    input.value = "";
+  });
+
+  function zoneFrom(event) {
+    return event.target.closest ? event.target.closest("[data-dropzone]") : null;
+  }
+  ["dragenter", "dragover"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var zone = zoneFrom(event);
+      if (!zone) return;
+      event.preventDefault();
+      zone.classList.add("dragging");
+    });
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = zoneFrom(event);
+    if (zone && !zone.contains(event.relatedTarget)) zone.classList.remove("dragging");
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = zoneFrom(event);
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    var files = event.dataTransfer && event.dataTransfer.files;
+    if (files && files.length) uploadAll(zone.closest("form"), files);
+  });
+})();
