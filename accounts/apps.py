@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import handlers  # noqa: F401  (registers outbox handlers)
+        from accounts.verbs import register_verbs
+
+        register_verbs()

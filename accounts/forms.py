@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from PIL import Image, UnidentifiedImageError
 
 from accounts.models import Client, Role, hex_colour
+from core.sections import sections
 from files.policies import UploadPolicy, register
 from files.uploads import human_size
 
@@ -61,10 +62,22 @@ class InviteContactForm(forms.Form):
         self.fields["company"].widget.attrs["readonly"] = True
 
 
-class VisibilityForm(forms.ModelForm):
-    class Meta:
-        model = Client
-        fields = list(Client.VISIBILITY_FIELDS)
+class VisibilityForm(forms.Form):
+    """One checkbox per registered portal section (core/sections.py), ticked when the client sees it."""
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sections = sections()
+        for section in self.sections:
+            self.fields[f"show_{section.key}"] = forms.BooleanField(
+                label=section.label,
+                required=False,
+                initial=client.shows(section.key),
+                help_text=section.description,
+            )
+
+    def hidden_keys(self) -> set[str]:
+        return {s.key for s in self.sections if not self.cleaned_data.get(f"show_{s.key}")}
 
 
 class StaffInviteForm(forms.Form):

@@ -176,29 +176,21 @@ class ClientQuerySet(models.QuerySet):
     def for_workspace(self, workspace: Workspace) -> ClientQuerySet:
         return self.filter(workspace=workspace)
 
+    def showing(self, section_key: str) -> ClientQuerySet:
+        return self.exclude(section_hidden(section_key))
+
 
 class Client(models.Model):
     """A firm's customer (a company). Its contacts are the people who use the portal."""
-
-    VISIBILITY_FIELDS = (
-        "show_assessments",
-        "show_projects",
-        "show_deliverables",
-        "show_proposals",
-        "show_contracts",
-        "show_invoices",
-    )
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="clients")
     name = models.CharField(max_length=160)
     portal_enabled = models.BooleanField(default=False)
     portal_enabled_at = models.DateTimeField(null=True, blank=True)
-    show_assessments = models.BooleanField("Assessments", default=True)
-    show_projects = models.BooleanField("Projects", default=True)
-    show_deliverables = models.BooleanField("Deliverables", default=True)
-    show_proposals = models.BooleanField("Proposals", default=True)
-    show_contracts = models.BooleanField("Contracts", default=True)
-    show_invoices = models.BooleanField("Invoices", default=True)
+    # Keys of the portal sections (core/sections.py) hidden from this client, stored comma-wrapped
+    # (",invoices,projects,") so that "is X hidden" is a plain `contains` on every database, SQLite too.
+    # All sections are visible by default; a new app's section needs no migration here.
+    hidden_sections = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ClientQuerySet.as_manager()
@@ -211,6 +203,23 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def hidden_section_keys(self) -> set[str]:
+        return {k for k in self.hidden_sections.split(",") if k}
+
+    def shows(self, section_key: str) -> bool:
+        return f",{section_key}," not in self.hidden_sections
+
+    @staticmethod
+    def encode_hidden(keys) -> str:
+        keys = sorted({k for k in keys if k})
+        return f",{','.join(keys)}," if keys else ""
+
+
+def section_hidden(section_key: str, prefix: str = "") -> models.Q:
+    """Q for "the client hides this section"; `prefix` reaches it through a relation ("client__")."""
+    return models.Q(**{f"{prefix}hidden_sections__contains": f",{section_key},"})
 
 
 class ContactQuerySet(models.QuerySet):

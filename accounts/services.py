@@ -27,6 +27,7 @@ from activity import outbox
 from activity.services import record_event
 from core.errors import ServiceError
 from core.http import absolute_url
+from core.sections import sections
 
 RESERVED_SLUGS = {"app", "admin", "static", "media", "p", "stripe", "api", "login", "signup"}
 
@@ -255,19 +256,24 @@ def revoke_client_sessions(*, client: Client, actor: User) -> int:
 
 
 @transaction.atomic
-def set_visibility(*, client: Client, actor: User, values: dict[str, bool]) -> Client:
-    changed = {k: v for k, v in values.items() if k in Client.VISIBILITY_FIELDS and getattr(client, k) != v}
-    for key, value in changed.items():
-        setattr(client, key, value)
-    if changed:
-        client.save(update_fields=list(changed))
+def set_visibility(*, client: Client, actor: User, hidden) -> Client:
+    """Hide exactly `hidden` among the registered sections; keys of sections not registered (an app not
+    installed here) keep their stored value."""
+    registered = {s.key for s in sections()}
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    before = locked.hidden_section_keys
+    after = (before - registered) | ({k for k in hidden if k in registered})
+    if after != before:
+        locked.hidden_sections = Client.encode_hidden(after)
+        locked.save(update_fields=["hidden_sections"])
+        client.hidden_sections = locked.hidden_sections
         record_event(
             workspace=client.workspace,
             client=client,
             verb="portal.visibility_changed",
             actor_user=actor,
             target=client,
-            data=changed,
+            data={"hidden": sorted(after - before), "shown": sorted(before - after)},
         )
     return client
 

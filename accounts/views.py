@@ -200,7 +200,7 @@ def _hub_context(request: HttpRequest, client: Client, **extra) -> dict:
         "client": client,
         "contacts": contacts,
         "portal_login_url": services.login_url(client.workspace),
-        "visibility_form": VisibilityForm(instance=client),
+        "visibility_form": VisibilityForm(client=client),
         "events": Event.objects.for_client(client).select_related("actor_user", "actor_contact")[
             :60
         ],  # the feed folds runs of alike events,
@@ -348,13 +348,9 @@ def portal_revoke_sessions(request: HttpRequest, client_id: int) -> HttpResponse
 @staff_required
 def portal_visibility(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
-    form = VisibilityForm(request.POST, instance=Client.objects.get(pk=client.pk))
+    form = VisibilityForm(request.POST, client=client)
     if form.is_valid():
-        services.set_visibility(
-            client=client,
-            actor=request.user,
-            values={k: form.cleaned_data[k] for k in Client.VISIBILITY_FIELDS},
-        )
+        services.set_visibility(client=client, actor=request.user, hidden=form.hidden_keys())
         messages.success(request, "Portal sections updated.")
     return redirect("accounts:client-detail", client_id=client.pk)
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from activity import verbs
 from activity.models import Event, EventChain
 
 
@@ -27,7 +28,11 @@ def record_event(
     data: dict[str, Any] | None = None,
     chain_key: str | None = None,
 ) -> Event:
-    """Append one event to its hash chain. Call it inside the transaction of the change it describes."""
+    """Append one event to its hash chain. Call it inside the transaction of the change it describes.
+
+    The verb must be registered (activity/verbs.py): an unworded verb would show as a raw code.
+    """
+    verbs.get(verb)  # raises UnknownVerb
     key = chain_key or chain_key_for(workspace, target)
     with transaction.atomic():
         EventChain.objects.get_or_create(key=key)

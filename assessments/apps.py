@@ -7,4 +7,8 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers outbox handlers (and the evidence package's Celery task).
-        from assessments import handlers, package, reminders  # noqa: F401
+        from assessments import handlers, package, reminders, section  # noqa: F401
+        from assessments.verbs import register_verbs
+
+        register_verbs()
+        section.register()

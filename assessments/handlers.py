@@ -6,6 +6,7 @@ from accounts.models import Contact, Role, User
 from activity import outbox
 from activity.mail import send_templated_email
 from assessments.models import EvidenceRequest, RequestMessage, Status
+from assessments.verbs import SECTION
 from core.http import absolute_url
 
 
@@ -24,7 +25,7 @@ def staff_recipients(evidence: EvidenceRequest) -> list[User]:
 def contact_recipients(evidence: EvidenceRequest) -> list[Contact]:
     """Contacts who can open the request in the portal right now."""
     client = evidence.assessment.client
-    if not (client.portal_enabled and client.show_assessments):
+    if not (client.portal_enabled and client.shows(SECTION)):
         return []
     return list(
         Contact.objects.for_client(client)

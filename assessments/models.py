@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import section_hidden
 from files.models import StoredFile
 
 
@@ -75,10 +76,9 @@ class AssessmentQuerySet(models.QuerySet):
 
     def for_contact(self, contact) -> AssessmentQuerySet:
         """Assessments a contact was invited to, while their client shows the Assessments section."""
-        return self.filter(
+        return self.exclude(section_hidden("assessments", prefix="client__")).filter(
             workspace_id=contact.workspace_id,
             client_id=contact.client_id,
-            client__show_assessments=True,
             client__portal_enabled=True,
             pk__in=AssessmentAccess.objects.filter(contact=contact, contact__revoked_at__isnull=True).values(
                 "assessment_id"

@@ -10,12 +10,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Contact, User, Workspace
+from accounts.models import Contact, User, Workspace, section_hidden
 from activity import outbox
 from activity.mail import send_templated_email
 from activity.models import DigestLog
 from assessments.handlers import staff_recipients
 from assessments.models import AssessmentStatus, EvidenceRequest, Status
+from assessments.verbs import SECTION
 from core.http import absolute_url
 
 DUE_SOON_DAYS = 3
@@ -53,9 +54,8 @@ def queue_daily_digests(today: date | None = None) -> int:
     with transaction.atomic():
         contacts = (
             Contact.objects.active()
-            .filter(
-                client__portal_enabled=True, client__show_assessments=True, assessment_accesses__isnull=False
-            )
+            .filter(client__portal_enabled=True, assessment_accesses__isnull=False)
+            .exclude(section_hidden(SECTION, prefix="client__"))
             .distinct()
         )
         for contact in contacts.iterator():

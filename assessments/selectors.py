@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 
+from activity.models import Event
+from activity.verbs import CLIENT, STAFF, client_verbs
 from assessments.models import Assessment, AssessmentAccess, EvidenceFile, EvidenceRequest, Status
+from assessments.verbs import SECTION
 
 # The sort button cycles through these, in this order.
 SORTS = {"": "Default", "req": "Requirement ↑", "-req": "Requirement ↓"}
@@ -93,19 +98,17 @@ def staff_inbox(workspace) -> QuerySet[EvidenceRequest]:
     )
 
 
-def request_history(evidence: EvidenceRequest):
-    """Everything that happened to one request, oldest first, straight from the hash-chained log."""
-    from activity.models import Event
-
-    return (
-        Event.objects.filter(
-            chain_key=evidence.audit_chain_key,
-            target_type=EvidenceRequest._meta.label_lower,
-            target_id=str(evidence.pk),
-        )
-        .select_related("actor_user", "actor_contact")
-        .order_by("chain_seq")
+def request_history(evidence: EvidenceRequest, audience: str = STAFF):
+    """Everything that happened to one request, oldest first, straight from the hash-chained log; for a
+    client, only the client-audience verbs."""
+    events = Event.objects.filter(
+        chain_key=evidence.audit_chain_key,
+        target_type=EvidenceRequest._meta.label_lower,
+        target_id=str(evidence.pk),
     )
+    if audience == CLIENT:
+        events = events.filter(verb__in=client_verbs({SECTION}))
+    return events.select_related("actor_user", "actor_contact").order_by("chain_seq")
 
 
 def annotate_revisions(files, evidence: EvidenceRequest) -> list:
@@ -130,3 +133,44 @@ def submission_detail(record: EvidenceFile) -> tuple[str, str]:
     """The evidence-specific line of a file's facts on its preview page: its submission round."""
     submitted = record.submission_round <= record.request.submission_round
     return ("Submission", str(record.submission_round) if submitted else "Not submitted yet")
+
+
+# --- the portal's Assessments section (registered in assessments/section.py) -------------------------
+
+
+def visible_events(contact, events):
+    """The client feed minus events about assessments this contact cannot open (colleagues' engagements)."""
+    allowed = list(Assessment.objects.for_contact(contact).values_list("pk", flat=True))
+    return events.exclude(Q(data__has_key="assessment_id") & ~Q(data__assessment_id__in=allowed))
+
+
+def dashboard_context(contact) -> dict:
+    """What the portal dashboard shows about evidence: a few queries whatever the number of requests."""
+    return {
+        "summary": contact_summary(contact),
+        "assessment_cards": list(contact_assessments(contact)),
+        "attention": needs_attention(contact),
+    }
+
+
+ATTENTION_LIMIT = 8
+
+
+def needs_attention(contact) -> dict:
+    """The client's to-do list: changes requested first, then overdue or due-soon open requests."""
+    soon = timezone.localdate() + timedelta(days=7)
+    qs = (
+        EvidenceRequest.objects.for_contact(contact)
+        .filter(Q(status=Status.CHANGES_REQUESTED) | Q(status=Status.OPEN, due_date__lte=soon))
+        .select_related("assessment")
+        .annotate(
+            urgency=Case(
+                When(status=Status.CHANGES_REQUESTED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("urgency", "due_date", "requirement_key")
+    )
+    rows = list(qs[: ATTENTION_LIMIT + 1])
+    return {"rows": rows[:ATTENTION_LIMIT], "more": len(rows) > ATTENTION_LIMIT}

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "accounts.context_processors.workspace",
+                "portal.context_processors.portal_nav",
             ],
         },
     },

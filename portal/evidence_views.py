@@ -6,12 +6,12 @@ Everything is loaded through `for_contact(contact)` scopes; anything else is a 4
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activity.verbs import CLIENT
 from assessments import services, workflow
 from assessments.files import EVIDENCE
 from assessments.forms import MessageForm
@@ -20,8 +20,7 @@ from assessments.selectors import (
     NEXT_SORT,
     SORTS,
     annotate_revisions,
-    contact_assessments,
-    contact_summary,
+    dashboard_context,
     request_history,
     request_list,
 )
@@ -49,63 +48,12 @@ def get_file_for_contact(request: HttpRequest, file_id: int) -> EvidenceFile:
     return get_object_or_404(EvidenceFile.objects.for_contact(request.contact), pk=file_id)
 
 
-def _require_section(request: HttpRequest) -> None:
-    if not request.contact.client.show_assessments:
-        raise Http404("Assessments are hidden for this client")
-
-
-def visible_events(contact, events):
-    """The client feed minus events about assessments this contact cannot open (colleagues' engagements)."""
-    allowed = list(Assessment.objects.for_contact(contact).values_list("pk", flat=True))
-    return events.exclude(Q(data__has_key="assessment_id") & ~Q(data__assessment_id__in=allowed))
-
-
-def dashboard_context(contact) -> dict:
-    """What the portal dashboard shows about evidence: two queries whatever the number of requests."""
-    if not contact.client.show_assessments:
-        return {}
-    return {
-        "summary": contact_summary(contact),
-        "assessment_cards": list(contact_assessments(contact)),
-        "attention": needs_attention(contact),
-    }
-
-
-ATTENTION_LIMIT = 8
-
-
-def needs_attention(contact) -> dict:
-    """The client's to-do list: changes requested first, then overdue or due-soon open requests."""
-    from datetime import timedelta
-
-    from django.db.models import Case, IntegerField, Q, Value, When
-    from django.utils import timezone
-
-    soon = timezone.localdate() + timedelta(days=7)
-    qs = (
-        EvidenceRequest.objects.for_contact(contact)
-        .filter(Q(status=Status.CHANGES_REQUESTED) | Q(status=Status.OPEN, due_date__lte=soon))
-        .select_related("assessment")
-        .annotate(
-            urgency=Case(
-                When(status=Status.CHANGES_REQUESTED, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("urgency", "due_date", "requirement_key")
-    )
-    rows = list(qs[: ATTENTION_LIMIT + 1])
-    return {"rows": rows[:ATTENTION_LIMIT], "more": len(rows) > ATTENTION_LIMIT}
-
-
 # --- assessments and request lists -------------------------------------------------------------------
 
 
 @require_GET
 @contact_required
 def assessment_list(request: HttpRequest, slug: str) -> HttpResponse:
-    _require_section(request)
     return render(request, "portal/assessments/assessment_list.html", dashboard_context(request.contact))
 
 
@@ -178,7 +126,7 @@ def request_detail(request: HttpRequest, slug: str, request_id: int) -> HttpResp
         "thread_url": _thread_url(request, evidence),
         "message_form": MessageForm(),
         "viewer": "client",
-        "history": request_history(evidence),
+        "history": request_history(evidence, CLIENT),
     }
     return render(request, "portal/assessments/request_detail.html", context)
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from accounts.models import Contact, Membership, Workspace
 from accounts.services import resolve_portal_session
+from portal.sections import is_hidden_for
 
 PREVIEW_SESSION_KEY = "portal_preview_contact_id"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -64,6 +65,14 @@ class PortalAuthMiddleware:
             # A dead cookie (expired, revoked, logged out): clear it so the browser stops sending it.
             response.delete_cookie(settings.PORTAL_SESSION_COOKIE, path=portal_cookie_path(workspace))
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """The one place a hidden section's URLs answer 404 (the section registry says which they are)."""
+        match = request.resolver_match
+        if request.contact is not None and match is not None and match.namespace == "portal":
+            if is_hidden_for(request.contact, match.url_name):
+                raise Http404("This section is hidden for this client")
+        return None
 
     @staticmethod
     def _preview_contact(request, workspace: Workspace) -> Contact | None:

@@ -14,9 +14,9 @@ from django_ratelimit.decorators import ratelimit
 from accounts import services
 from accounts.forms import PortalLoginForm
 from accounts.ratelimits import post_email_key
-from activity.models import Event
 from portal.decorators import contact_required
 from portal.middleware import portal_cookie_path
+from portal.sections import client_feed, dashboard_widgets
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -129,16 +129,11 @@ def logout(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @contact_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    from portal.evidence_views import dashboard_context, visible_events  # evidence_views imports this module
-
-    client = request.contact.client
-    events = visible_events(
-        request.contact, Event.objects.for_client(client).select_related("actor_user", "actor_contact")
-    )[:20]
+    contact = request.contact
     return render(
         request,
         "portal/dashboard.html",
-        {"client": client, "events": events, **dashboard_context(request.contact)},
+        {"client": contact.client, "events": client_feed(contact), "widgets": dashboard_widgets(request)},
     )
 
 

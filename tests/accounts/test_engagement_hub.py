@@ -168,9 +168,16 @@ def test_enable_disable_and_revoke_sessions_buttons(world, owner_http):
 
 def test_visibility_toggles_save(world, owner_http):
     url = reverse("accounts:portal-visibility", kwargs={"client_id": world.client.pk})
-    owner_http.post(url, {"show_assessments": "on", "show_projects": "on"})
+    # A key of a section that is not registered here (an app not installed) keeps its stored value.
+    Client.objects.filter(pk=world.client.pk).update(hidden_sections=",invoices,")
+    owner_http.post(url, {})  # every registered section unticked
     c = Client.objects.get(pk=world.client.pk)
-    assert c.show_assessments and c.show_projects and not c.show_invoices and not c.show_contracts
+    assert not c.shows("assessments") and not c.shows("invoices")
+    owner_http.post(url, {"show_assessments": "on"})
+    c = Client.objects.get(pk=world.client.pk)
+    assert c.shows("assessments") and not c.shows("invoices")
+    page = owner_http.get(reverse("accounts:client-detail", kwargs={"client_id": world.client.pk}))
+    assert page.context["visibility_form"].fields["show_assessments"].initial is True
 
 
 def test_state_changes_need_post(world, owner_http):

@@ -450,11 +450,11 @@ def test_outsiders_get_404(world, ev, store):
 def test_portal_respects_revoked_access_and_hidden_section(world, ev, store):
     record = store("report.pdf", PDF, "application/pdf")
     http = portal_client(world.contact)
-    world.client.show_assessments = False
+    world.client.hidden_sections = ",assessments,"
     world.client.save()
     for name in ("file-preview", "file-raw"):
         assert http.get(portal_url(name, record)).status_code == 404
-    world.client.show_assessments = True
+    world.client.hidden_sections = ""
     world.client.save()
     ev.access.delete()
     for name in ("file-preview", "file-raw"):

@@ -68,7 +68,7 @@ def test_contact_digest_lists_due_soon_and_overdue_once(world, ev):
 def test_no_digest_for_revoked_contacts_or_hidden_sections(world, ev):
     ev.request.due_date = _today()
     ev.request.save()
-    world.client.show_assessments = False
+    world.client.hidden_sections = ",assessments,"
     world.client.save()
     queue_daily_digests()
     assert not [m for m in mail.outbox if m.to == [world.contact.email]]

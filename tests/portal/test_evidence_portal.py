@@ -88,7 +88,7 @@ def test_only_invited_assessments_and_revocation_hides_at_once(world, ev, contac
 
 def test_visibility_toggle_hides_section_nav_and_urls(world, ev, contact_http):
     assert "Assessments</a>" in contact_http.get(P("dashboard")).content.decode()
-    set_visibility(client=world.client, actor=world.owner, values={"show_assessments": False})
+    set_visibility(client=world.client, actor=world.owner, hidden={"assessments"})
     body = contact_http.get(P("dashboard")).content.decode()
     assert "Assessments</a>" not in body and "Total Requests" not in body
     for url in (

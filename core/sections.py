@@ -1,0 +1,60 @@
+"""The portal section registry: what each domain app shows a client, declared by the app itself.
+
+An app registers its section in `AppConfig.ready()` (assessments/section.py). Everything that lists
+sections reads this registry — the portal nav, the dashboard widgets, the client's feed, the staff
+visibility toggles on the client page, and the 404 for a hidden section's URLs (portal/sections.py) — so a
+new app needs no edit in `portal/` or `accounts/` and no migration.
+
+It lives in `core` (not `portal`) so that domain apps can register without importing a front door;
+`portal/sections.py` is where the portal reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # stored in Client.hidden_sections; never rename once shipped
+    label: str  # nav entry and staff toggle
+    list_url: (
+        str  # portal URL name of its list page, reversed with the workspace slug: "portal:assessment-list"
+    )
+    # Portal URL names (without the "portal:" namespace) the section owns, as prefixes: they are "current"
+    # in the nav and answer 404 while the section is hidden.
+    url_prefixes: tuple[str, ...] = ()
+    order: int = 100  # position in nav and dashboard (stable: ties break on key)
+    description: str = ""  # help text beside the staff toggle
+    # Dashboard widget: a template rendered with the dict the function returns for a contact
+    # (an empty dict hides the widget).
+    widget_template: str = ""
+    widget_context: Callable[[Any], dict] | None = None
+    # Narrow a client's feed further (e.g. events of assessments this contact was not invited to).
+    feed_filter: Callable[[Any, Any], Any] | None = None
+
+    def owns(self, url_name: str | None) -> bool:
+        return bool(url_name) and any(url_name.startswith(p) for p in self.url_prefixes)
+
+
+_SECTIONS: dict[str, Section] = {}
+
+
+def register_section(section: Section) -> Section:
+    """Idempotent by key (apps may be readied more than once in tests)."""
+    _SECTIONS[section.key] = section
+    return section
+
+
+def unregister_section(key: str) -> None:
+    _SECTIONS.pop(key, None)
+
+
+def sections() -> list[Section]:
+    return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key))
+
+
+def get_section(key: str) -> Section | None:
+    return _SECTIONS.get(key)
