@@ -10,3 +10,8 @@ class AccountsConfig(AppConfig):
         from accounts.verbs import register_verbs
 
         register_verbs()
+
+        from accounts.demo import seed_demo_workspace
+        from core.demo import register_seed_step
+
+        register_seed_step(10, seed_demo_workspace)

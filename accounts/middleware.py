@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from accounts.models import Membership
 
+# Where a staff member's "preview the portal as this contact" choice is kept (read by the portal's
+# middleware, which then serves that contact's portal read-only).
+PREVIEW_SESSION_KEY = "portal_preview_contact_id"
+
 
 class StaffWorkspaceMiddleware:
     """Attach the signed-in staff member's current workspace and membership to the request."""

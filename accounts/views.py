@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -23,14 +21,14 @@ from accounts.forms import (
     BrandingForm,
     ClientForm,
     EmailAuthenticationForm,
-    InviteContactForm,
     JoinForm,
     QueuedPasswordResetForm,
     SignupForm,
     StaffInviteForm,
     VisibilityForm,
 )
-from accounts.middleware import StaffWorkspaceMiddleware
+from accounts.invites import invite_dialog
+from accounts.middleware import PREVIEW_SESSION_KEY, StaffWorkspaceMiddleware
 from accounts.models import Client, Contact, Membership, StaffInvite, User
 from accounts.ratelimits import address_bucket, post_email_key, refund_attempt, take_attempt
 from activity.models import Event
@@ -214,48 +212,6 @@ def _hub_context(request: HttpRequest, client: Client, **extra) -> dict:
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
     return render(request, "accounts/client_detail.html", _hub_context(request, client))
-
-
-def invite_dialog(
-    request: HttpRequest,
-    *,
-    client: Client,
-    send: Callable[..., services.InviteResult],
-    done_url: str,
-    success_template: str,
-    success_context: Callable[[], dict],
-    page_template: str,
-    extra: dict | None = None,
-    sent_note: str = "",
-) -> HttpResponse:
-    """The Invite Client dialog, shared by the client hub and the assessment page.
-
-    htmx gets the dialog fragment (errors re-render it with 200: htmx only swaps 2xx answers); without
-    JavaScript it is a full page. `send(email=, name=, job_title=, actor=)` does the inviting.
-    """
-    form = InviteContactForm(request.POST or None, client=client)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = send(
-                email=form.cleaned_data["email"],
-                name=form.cleaned_data["name"],
-                job_title=form.cleaned_data["job_title"],
-                actor=request.user,
-            )
-        except services.ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
-            note = f"Invitation sent to {result.contact.email}{sent_note}."
-            if result.portal_enabled_now:
-                note += f" The portal is now enabled for {client.name}."
-            messages.success(request, note)
-            if request.htmx:
-                response = render(request, success_template, success_context())
-                response["HX-Trigger-After-Swap"] = "invite-sent"  # after the swap, or afterSwap reopens it
-                return response
-            return redirect(done_url)
-    context = {"client": client, "form": form, **(extra or {})}
-    return render(request, "accounts/_invite_dialog.html" if request.htmx else page_template, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -483,8 +439,6 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 @staff_required
 def portal_preview(request: HttpRequest, client_id: int, contact_id: int) -> HttpResponse:
     """Open the portal read-only as this contact sees it (works even when the portal is off)."""
-    from portal.middleware import PREVIEW_SESSION_KEY
-
     client = get_client_for_staff(request, client_id)
     contact = get_contact_for_staff(request, client, contact_id)
     request.session[PREVIEW_SESSION_KEY] = contact.pk
@@ -494,8 +448,6 @@ def portal_preview(request: HttpRequest, client_id: int, contact_id: int) -> Htt
 @require_POST
 @staff_required
 def portal_preview_exit(request: HttpRequest) -> HttpResponse:
-    from portal.middleware import PREVIEW_SESSION_KEY
-
     contact_id = request.session.pop(PREVIEW_SESSION_KEY, None)
     contact = Contact.objects.for_workspace(request.workspace).filter(pk=contact_id).first()
     if contact is not None:

@@ -12,3 +12,8 @@ class AssessmentsConfig(AppConfig):
 
         register_verbs()
         section.register()
+
+        from assessments.demo import seed_step
+        from core.demo import register_seed_step
+
+        register_seed_step(20, seed_step)

@@ -118,3 +118,12 @@ def seed_assessment(*, workspace: Workspace, staff: User, client: Client) -> Ass
                 body="The export is fine as long as it shows the rule review date.",
             )
     return assessment
+
+
+def seed_step(ctx) -> None:
+    """seed_demo step (core/demo.py): a lived-in assessment for the demo workspace's client."""
+    seed_assessment(
+        workspace=ctx.objects["demo_workspace"],
+        staff=ctx.objects["demo_staff"],
+        client=ctx.objects["demo_client"],
+    )

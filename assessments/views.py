@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import services as account_services
 from accounts.decorators import staff_required
+from accounts.invites import invite_dialog
 from accounts.models import Client
-from accounts.views import invite_dialog
 from assessments import services, workflow
 from assessments.files import REQUEST_IMPORT
 from assessments.forms import AssessmentForm, EvidenceRequestForm, ImportForm, RequestFilterForm

@@ -6,11 +6,11 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 
+from accounts.middleware import PREVIEW_SESSION_KEY
 from accounts.models import Contact, Membership, Workspace
 from accounts.services import resolve_portal_session
 from portal.sections import is_hidden_for
 
-PREVIEW_SESSION_KEY = "portal_preview_contact_id"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 PORTAL_PATH = re.compile(r"^/p/(?P<slug>[-a-zA-Z0-9_]+)/")
