@@ -281,8 +281,11 @@ def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
 def request_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """Upload a CSV → preview with row errors → confirm creates the good rows."""
     assessment = get_assessment_for_staff(request, assessment_id)
+    posted = request.method == "POST"  # a POST holding only a skipped file is still a submission
     form = ImportForm(
-        request.POST or None, request.FILES or None, oversize=getattr(request, "oversize_uploads", None)
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        oversize=getattr(request, "oversize_uploads", None),
     )
     preview = None
     if request.method == "POST" and form.is_valid():

@@ -3,8 +3,22 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from activity import verbs
 from activity.models import AppendOnlyError, Event, EventChain
 from activity.services import record_event, verify_chain
+
+# Verbs these tests append: registered for them only (record_event refuses unregistered verbs).
+TEST_VERBS = ("a.one", "a.two", "a.three", "race.append")
+
+
+@pytest.fixture(autouse=True)
+def _chain_test_verbs():
+    for code in TEST_VERBS:
+        verbs.register(verbs.Verb(code, "did a chain test step to"))
+    yield
+    for code in TEST_VERBS:
+        verbs.unregister(code)
+
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Inline previews: kind detection and table building (assessments/previews.py), the preview pages and raw
+"""Inline previews: kind detection and table building (files/previews.py), the preview pages and raw
 endpoints on both sides, their headers, their refusals, and S3 streaming."""
 
 from __future__ import annotations
