@@ -7,7 +7,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -32,16 +32,17 @@ from accounts.middleware import PREVIEW_SESSION_KEY, StaffWorkspaceMiddleware
 from accounts.models import Client, Contact, Membership, StaffInvite, User
 from accounts.ratelimits import address_bucket, post_email_key, refund_attempt, take_attempt
 from activity.models import Event
+from core.types import StaffRequest
 from files.policies import accepts_uploads
 
 # --- access helpers: one way to load each thing, 404 for "missing" and "not yours" alike ----------
 
 
-def get_client_for_staff(request: HttpRequest, client_id: int) -> Client:
+def get_client_for_staff(request: StaffRequest, client_id: int) -> Client:
     return get_object_or_404(Client.objects.for_workspace(request.workspace), pk=client_id)
 
 
-def get_contact_for_staff(request: HttpRequest, client: Client, contact_id: int) -> Contact:
+def get_contact_for_staff(request: StaffRequest, client: Client, contact_id: int) -> Contact:
     return get_object_or_404(Contact.objects.for_client(client).select_related("client"), pk=contact_id)
 
 
@@ -82,7 +83,7 @@ class StaffLoginView(auth_views.LoginView):
 
 
 @require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
+def signup(request: StaffRequest) -> HttpResponse:
     if request.user.is_authenticated and request.workspace:
         return redirect("accounts:home")
     form = SignupForm(request.POST or None)
@@ -107,14 +108,14 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def no_workspace(request: HttpRequest) -> HttpResponse:
+def no_workspace(request: StaffRequest) -> HttpResponse:
     if request.workspace is not None:
         return redirect("accounts:home")
     return render(request, "accounts/no_workspace.html")
 
 
 @require_http_methods(["GET", "POST"])
-def join(request: HttpRequest, token: str) -> HttpResponse:
+def join(request: StaffRequest, token: str) -> HttpResponse:
     invite = services.find_staff_invite(token)
     if invite is None:
         return render(request, "accounts/join_invalid.html", status=404)
@@ -150,7 +151,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def switch_workspace(request: HttpRequest) -> HttpResponse:
+def switch_workspace(request: StaffRequest) -> HttpResponse:
     workspace_id = request.POST.get("workspace", "")
     if not workspace_id.isdigit():
         raise Http404("No such workspace")
@@ -164,13 +165,13 @@ def switch_workspace(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     return redirect("accounts:client-list")
 
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: StaffRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -192,7 +193,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _hub_context(request: HttpRequest, client: Client, **extra) -> dict:
+def _hub_context(request: StaffRequest, client: Client, **extra) -> dict:
     contacts = Contact.objects.for_client(client).select_related("client").order_by("-invited_at")
     return {
         "client": client,
@@ -209,14 +210,14 @@ def _hub_context(request: HttpRequest, client: Client, **extra) -> dict:
 
 @require_GET
 @staff_required
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_detail(request: StaffRequest, client_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
     return render(request, "accounts/client_detail.html", _hub_context(request, client))
 
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def contact_invite(request: HttpRequest, client_id: int) -> HttpResponse:
+def contact_invite(request: StaffRequest, client_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
 
     def context() -> dict:
@@ -234,7 +235,7 @@ def contact_invite(request: HttpRequest, client_id: int) -> HttpResponse:
     )
 
 
-def _contacts_response(request: HttpRequest, client: Client) -> HttpResponse:
+def _contacts_response(request: StaffRequest, client: Client) -> HttpResponse:
     if request.htmx:
         return render(request, "accounts/_contacts.html", _hub_context(request, client))
     return redirect("accounts:client-detail", client_id=client.pk)
@@ -242,7 +243,7 @@ def _contacts_response(request: HttpRequest, client: Client) -> HttpResponse:
 
 @require_POST
 @staff_required
-def contact_revoke(request: HttpRequest, client_id: int, contact_id: int) -> HttpResponse:
+def contact_revoke(request: StaffRequest, client_id: int, contact_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
     contact = get_contact_for_staff(request, client, contact_id)
     services.revoke_contact(contact=contact, actor=request.user)
@@ -252,7 +253,7 @@ def contact_revoke(request: HttpRequest, client_id: int, contact_id: int) -> Htt
 
 @require_POST
 @staff_required
-def contact_resend(request: HttpRequest, client_id: int, contact_id: int) -> HttpResponse:
+def contact_resend(request: StaffRequest, client_id: int, contact_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
     contact = get_contact_for_staff(request, client, contact_id)
     try:
@@ -266,7 +267,7 @@ def contact_resend(request: HttpRequest, client_id: int, contact_id: int) -> Htt
 
 @require_POST
 @staff_required
-def portal_enable(request: HttpRequest, client_id: int) -> HttpResponse:
+def portal_enable(request: StaffRequest, client_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
     try:
         services.enable_portal(client=client, actor=request.user)
@@ -279,7 +280,7 @@ def portal_enable(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def portal_disable(request: HttpRequest, client_id: int) -> HttpResponse:
+def portal_disable(request: StaffRequest, client_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
     services.disable_portal(client=client, actor=request.user)
     messages.success(
@@ -290,7 +291,7 @@ def portal_disable(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def portal_revoke_sessions(request: HttpRequest, client_id: int) -> HttpResponse:
+def portal_revoke_sessions(request: StaffRequest, client_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
     ended = services.revoke_client_sessions(client=client, actor=request.user)
     messages.success(
@@ -302,7 +303,7 @@ def portal_revoke_sessions(request: HttpRequest, client_id: int) -> HttpResponse
 
 @require_POST
 @staff_required
-def portal_visibility(request: HttpRequest, client_id: int) -> HttpResponse:
+def portal_visibility(request: StaffRequest, client_id: int) -> HttpResponse:
     client = get_client_for_staff(request, client_id)
     form = VisibilityForm(request.POST, client=client)
     if form.is_valid():
@@ -317,7 +318,7 @@ def portal_visibility(request: HttpRequest, client_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @accepts_uploads(LOGO)
 @staff_required
-def workspace_settings(request: HttpRequest) -> HttpResponse:
+def workspace_settings(request: StaffRequest) -> HttpResponse:
     ws = request.workspace
     can_manage = request.membership.can_manage
     form = BrandingForm(
@@ -357,7 +358,7 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @manager_required
-def staff_invite(request: HttpRequest) -> HttpResponse:
+def staff_invite(request: StaffRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST)
     if form.is_valid():
         try:
@@ -378,7 +379,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @manager_required
-def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_remove(request: StaffRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.filter(workspace=request.workspace).select_related("user", "workspace"),
         pk=membership_id,
@@ -396,7 +397,7 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @require_POST
 @manager_required
-def staff_invite_cancel(request: HttpRequest, invite_id: int) -> HttpResponse:
+def staff_invite_cancel(request: StaffRequest, invite_id: int) -> HttpResponse:
     invite = get_object_or_404(StaffInvite.objects.for_workspace(request.workspace).pending(), pk=invite_id)
     services.cancel_staff_invite(invite=invite, actor=request.user)
     messages.success(request, f"Invitation for {invite.email} cancelled.")
@@ -405,7 +406,7 @@ def staff_invite_cancel(request: HttpRequest, invite_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: StaffRequest) -> HttpResponse:
     events = Event.objects.for_workspace(request.workspace).select_related(
         "actor_user", "actor_contact", "client"
     )
@@ -437,7 +438,7 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 
 @require_POST
 @staff_required
-def portal_preview(request: HttpRequest, client_id: int, contact_id: int) -> HttpResponse:
+def portal_preview(request: StaffRequest, client_id: int, contact_id: int) -> HttpResponse:
     """Open the portal read-only as this contact sees it (works even when the portal is off)."""
     client = get_client_for_staff(request, client_id)
     contact = get_contact_for_staff(request, client, contact_id)
@@ -447,7 +448,7 @@ def portal_preview(request: HttpRequest, client_id: int, contact_id: int) -> Htt
 
 @require_POST
 @staff_required
-def portal_preview_exit(request: HttpRequest) -> HttpResponse:
+def portal_preview_exit(request: StaffRequest) -> HttpResponse:
     contact_id = request.session.pop(PREVIEW_SESSION_KEY, None)
     contact = Contact.objects.for_workspace(request.workspace).filter(pk=contact_id).first()
     if contact is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -12,10 +12,11 @@ from accounts.decorators import staff_required
 from assessments.models import Assessment, EvidencePackage, PackageStatus
 from assessments.package import request_package
 from assessments.views import get_assessment_for_staff
+from core.types import StaffRequest
 from files.downloads import stored_file_response
 
 
-def get_package_for_staff(request: HttpRequest, assessment: Assessment, package_id: int) -> EvidencePackage:
+def get_package_for_staff(request: StaffRequest, assessment: Assessment, package_id: int) -> EvidencePackage:
     return get_object_or_404(
         EvidencePackage.objects.for_workspace(request.workspace).select_related("requested_by"),
         assessment=assessment,
@@ -25,7 +26,7 @@ def get_package_for_staff(request: HttpRequest, assessment: Assessment, package_
 
 @require_POST
 @staff_required
-def package_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def package_create(request: StaffRequest, assessment_id: int) -> HttpResponse:
     # Any member of the workspace may export: the package holds nothing they cannot already download.
     assessment = get_assessment_for_staff(request, assessment_id)
     request_package(assessment=assessment, actor=request.user)
@@ -37,7 +38,7 @@ def package_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required
-def package_status(request: HttpRequest, assessment_id: int, package_id: int) -> HttpResponse:
+def package_status(request: StaffRequest, assessment_id: int, package_id: int) -> HttpResponse:
     """The status fragment (htmx polls it every 2 s while building); without htmx, a page of its own."""
     assessment = get_assessment_for_staff(request, assessment_id)
     package = get_package_for_staff(request, assessment, package_id)
@@ -49,7 +50,7 @@ def package_status(request: HttpRequest, assessment_id: int, package_id: int) ->
 
 @require_GET
 @staff_required
-def package_download(request: HttpRequest, assessment_id: int, package_id: int) -> HttpResponse:
+def package_download(request: StaffRequest, assessment_id: int, package_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     package = get_package_for_staff(request, assessment, package_id)
     if package.status != PackageStatus.READY or not package.file:

@@ -6,19 +6,20 @@ the raw response from files/views.py, shared with the portal's views.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import staff_required
 from assessments.selectors import submission_detail
 from assessments.views import get_file_for_staff
+from core.types import StaffRequest
 from files import views as file_views
 
 
 @require_GET
 @staff_required
-def file_preview(request: HttpRequest, file_id: int) -> HttpResponse:
+def file_preview(request: StaffRequest, file_id: int) -> HttpResponse:
     record = get_file_for_staff(request, file_id)
     evidence = record.request
     return file_views.preview_page(
@@ -35,5 +36,5 @@ def file_preview(request: HttpRequest, file_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required
-def file_raw(request: HttpRequest, file_id: int) -> HttpResponse:
+def file_raw(request: StaffRequest, file_id: int) -> HttpResponse:
     return file_views.raw(get_file_for_staff(request, file_id))

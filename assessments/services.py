@@ -28,6 +28,7 @@ from assessments.models import (
     requirement_sort_key,
 )
 from core.errors import ServiceError
+from core.services import model_update
 from files.uploads import UploadRejected, inspect_upload, store_upload
 
 ASSESSMENT_FIELDS = ("name", "type", "organization", "period_start", "period_end", "status", "lead")
@@ -67,13 +68,10 @@ def create_assessment(*, workspace: Workspace, client: Client, actor: User, **fi
 
 @transaction.atomic
 def update_assessment(*, assessment: Assessment, actor: User, **fields: Any) -> Assessment:
-    changed = [k for k in ASSESSMENT_FIELDS if k in fields and getattr(assessment, k) != fields[k]]
-    if "lead" in changed:
+    if "lead" in fields and fields["lead"] != assessment.lead:
         _check_staff_user(assessment.workspace, fields["lead"])
-    for key in changed:
-        setattr(assessment, key, fields[key])
+    assessment, changed = model_update(instance=assessment, fields=ASSESSMENT_FIELDS, data=fields)
     if changed:
-        assessment.save(update_fields=changed)
         log_assessment_event(assessment, "assessment.updated", user=actor, fields=changed)
     return assessment
 
@@ -108,11 +106,8 @@ def update_request(*, evidence: EvidenceRequest, actor: User, **fields: Any) -> 
         fields["tags"] = clean_tags(fields["tags"])
     if "assignee" in fields:
         _check_staff_user(evidence.assessment.workspace, fields["assignee"])
-    changed = [k for k in REQUEST_FIELDS if k in fields and getattr(evidence, k) != fields[k]]
-    for key in changed:
-        setattr(evidence, key, fields[key])
+    evidence, changed = model_update(instance=evidence, fields=REQUEST_FIELDS, data=fields)
     if changed:
-        evidence.save(update_fields=changed)
         assessment = evidence.assessment
         log_assessment_event(assessment, "evidence.updated", target=evidence, user=actor, fields=changed)
     return evidence

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote as urlencode_value
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,19 +29,20 @@ from assessments.selectors import (
     status_counts,
 )
 from assessments.threads import post_message_from_form, render_thread_list, thread_context
+from core.types import StaffRequest
 from files.downloads import file_response
 from files.policies import accepts_uploads
 
 # --- access helpers: one way to load each thing, 404 for "missing" and "not yours" alike ----------
 
 
-def get_assessment_for_staff(request: HttpRequest, assessment_id: int) -> Assessment:
+def get_assessment_for_staff(request: StaffRequest, assessment_id: int) -> Assessment:
     return get_object_or_404(
         Assessment.objects.for_workspace(request.workspace).select_related("client", "lead"), pk=assessment_id
     )
 
 
-def get_request_for_staff(request: HttpRequest, assessment: Assessment, request_id: int) -> EvidenceRequest:
+def get_request_for_staff(request: StaffRequest, assessment: Assessment, request_id: int) -> EvidenceRequest:
     return get_object_or_404(
         EvidenceRequest.objects.for_workspace(request.workspace).select_related(
             "assignee", "assessment__client"
@@ -51,7 +52,7 @@ def get_request_for_staff(request: HttpRequest, assessment: Assessment, request_
     )
 
 
-def get_file_for_staff(request: HttpRequest, file_id: int) -> EvidenceFile:
+def get_file_for_staff(request: StaffRequest, file_id: int) -> EvidenceFile:
     return get_object_or_404(EvidenceFile.objects.for_workspace(request.workspace), pk=file_id)
 
 
@@ -60,7 +61,7 @@ def get_file_for_staff(request: HttpRequest, file_id: int) -> EvidenceFile:
 
 @require_GET
 @staff_required
-def assessment_list(request: HttpRequest) -> HttpResponse:
+def assessment_list(request: StaffRequest) -> HttpResponse:
     assessments = (
         Assessment.objects.for_workspace(request.workspace)
         .select_related("client")
@@ -71,7 +72,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def assessment_create(request: HttpRequest) -> HttpResponse:
+def assessment_create(request: StaffRequest) -> HttpResponse:
     initial = {"lead": request.user.pk}
     client_id = request.GET.get("client")
     if client_id and client_id.isdigit():
@@ -92,7 +93,7 @@ def assessment_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def assessment_edit(request: StaffRequest, assessment_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     form = AssessmentForm(
         request.POST or None, instance=Assessment.objects.get(pk=assessment.pk), workspace=request.workspace
@@ -104,7 +105,7 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(request, "assessments/assessment_form.html", {"form": form, "assessment": assessment})
 
 
-def _access_context(request: HttpRequest, assessment: Assessment) -> dict:
+def _access_context(request: StaffRequest, assessment: Assessment) -> dict:
     accesses = (
         AssessmentAccess.objects.filter(assessment=assessment)
         .select_related("contact__client")
@@ -120,7 +121,7 @@ def _access_context(request: HttpRequest, assessment: Assessment) -> dict:
 
 @require_GET
 @staff_required
-def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     filters = RequestFilterForm(request.GET or None)
     filters.is_valid()
@@ -160,7 +161,7 @@ def _request_fields(form: EvidenceRequestForm) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def request_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def request_create(request: StaffRequest, assessment_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     form = EvidenceRequestForm(request.POST or None, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
@@ -174,7 +175,7 @@ def request_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def request_edit(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
+def request_edit(request: StaffRequest, assessment_id: int, request_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     evidence = get_request_for_staff(request, assessment, request_id)
     form = EvidenceRequestForm(
@@ -195,7 +196,7 @@ def request_edit(request: HttpRequest, assessment_id: int, request_id: int) -> H
 
 @require_GET
 @staff_required
-def request_detail(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
+def request_detail(request: StaffRequest, assessment_id: int, request_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     evidence = get_request_for_staff(request, assessment, request_id)
     files = annotate_revisions(
@@ -220,7 +221,7 @@ def request_detail(request: HttpRequest, assessment_id: int, request_id: int) ->
 
 @require_POST
 @staff_required
-def request_transition(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
+def request_transition(request: StaffRequest, assessment_id: int, request_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     evidence = get_request_for_staff(request, assessment, request_id)
     try:
@@ -239,7 +240,7 @@ def request_transition(request: HttpRequest, assessment_id: int, request_id: int
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def request_messages(request: HttpRequest, assessment_id: int, request_id: int) -> HttpResponse:
+def request_messages(request: StaffRequest, assessment_id: int, request_id: int) -> HttpResponse:
     """The thread list fragment (polled by htmx) and posting to it; without JS, back to the page."""
     assessment = get_assessment_for_staff(request, assessment_id)
     evidence = get_request_for_staff(request, assessment, request_id)
@@ -268,7 +269,7 @@ def request_messages(request: HttpRequest, assessment_id: int, request_id: int) 
 
 @require_GET
 @staff_required
-def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
+def file_download(request: StaffRequest, file_id: int) -> HttpResponse:
     return file_response(get_file_for_staff(request, file_id))
 
 
@@ -278,7 +279,7 @@ def file_download(request: HttpRequest, file_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @accepts_uploads(REQUEST_IMPORT)
 @staff_required
-def request_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def request_import(request: StaffRequest, assessment_id: int) -> HttpResponse:
     """Upload a CSV → preview with row errors → confirm creates the good rows."""
     assessment = get_assessment_for_staff(request, assessment_id)
     posted = request.method == "POST"  # a POST holding only a skipped file is still a submission
@@ -317,7 +318,7 @@ def request_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required
-def import_sample(request: HttpRequest) -> HttpResponse:
+def import_sample(request: StaffRequest) -> HttpResponse:
     return FileResponse(
         SAMPLE_CSV.open("rb"),
         as_attachment=True,
@@ -331,7 +332,7 @@ def import_sample(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def assessment_invite(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def assessment_invite(request: StaffRequest, assessment_id: int) -> HttpResponse:
     """The foundation's Invite Client dialog, granting this assessment. Company = the engagement's client."""
     assessment = get_assessment_for_staff(request, assessment_id)
     return invite_dialog(
@@ -355,7 +356,7 @@ def assessment_invite(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def access_revoke(request: HttpRequest, assessment_id: int, access_id: int) -> HttpResponse:
+def access_revoke(request: StaffRequest, assessment_id: int, access_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     access = get_object_or_404(
         AssessmentAccess.objects.select_related("contact", "assessment"), assessment=assessment, pk=access_id
@@ -372,5 +373,5 @@ def access_revoke(request: HttpRequest, assessment_id: int, access_id: int) -> H
 
 @require_GET
 @staff_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: StaffRequest) -> HttpResponse:
     return render(request, "assessments/inbox.html", {"requests": staff_inbox(request.workspace)})

@@ -17,6 +17,5 @@ def model_update(
     for name in changed:
         setattr(instance, name, data[name])
     if changed:
-        instance.full_clean(exclude=[f.name for f in instance._meta.fields if f.name not in changed])
         instance.save(update_fields=changed)
     return instance, changed

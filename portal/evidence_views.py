@@ -6,7 +6,7 @@ Everything is loaded through `for_contact(contact)` scopes; anything else is a 4
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +26,7 @@ from assessments.selectors import (
 )
 from assessments.threads import post_message_from_form, render_thread_list
 from core.http import client_ip
+from core.types import PortalRequest
 from files.downloads import file_response
 from files.policies import accepts_uploads
 from files.uploads import human_size, too_large_message
@@ -34,17 +35,17 @@ from portal.decorators import contact_required
 # --- access helpers ----------------------------------------------------------------------------------
 
 
-def get_assessment_for_contact(request: HttpRequest, assessment_id: int) -> Assessment:
+def get_assessment_for_contact(request: PortalRequest, assessment_id: int) -> Assessment:
     return get_object_or_404(Assessment.objects.for_contact(request.contact), pk=assessment_id)
 
 
-def get_request_for_contact(request: HttpRequest, request_id: int) -> EvidenceRequest:
+def get_request_for_contact(request: PortalRequest, request_id: int) -> EvidenceRequest:
     return get_object_or_404(
         EvidenceRequest.objects.for_contact(request.contact).select_related("assessment"), pk=request_id
     )
 
 
-def get_file_for_contact(request: HttpRequest, file_id: int) -> EvidenceFile:
+def get_file_for_contact(request: PortalRequest, file_id: int) -> EvidenceFile:
     return get_object_or_404(EvidenceFile.objects.for_contact(request.contact), pk=file_id)
 
 
@@ -53,13 +54,13 @@ def get_file_for_contact(request: HttpRequest, file_id: int) -> EvidenceFile:
 
 @require_GET
 @contact_required
-def assessment_list(request: HttpRequest, slug: str) -> HttpResponse:
+def assessment_list(request: PortalRequest, slug: str) -> HttpResponse:
     return render(request, "portal/assessments/assessment_list.html", dashboard_context(request.contact))
 
 
 @require_GET
 @contact_required
-def assessment_detail(request: HttpRequest, slug: str, assessment_id: int) -> HttpResponse:
+def assessment_detail(request: PortalRequest, slug: str, assessment_id: int) -> HttpResponse:
     assessment = get_assessment_for_contact(request, assessment_id)
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
@@ -84,7 +85,7 @@ def assessment_detail(request: HttpRequest, slug: str, assessment_id: int) -> Ht
 # --- one request -------------------------------------------------------------------------------------
 
 
-def _files_context(request: HttpRequest, evidence: EvidenceRequest) -> dict:
+def _files_context(request: PortalRequest, evidence: EvidenceRequest) -> dict:
     every = annotate_revisions(
         EvidenceFile.objects.filter(request=evidence).select_related(
             "uploaded_by_contact", "uploaded_by_user"
@@ -105,7 +106,7 @@ def _files_context(request: HttpRequest, evidence: EvidenceRequest) -> dict:
     }
 
 
-def _thread_url(request: HttpRequest, evidence: EvidenceRequest) -> str:
+def _thread_url(request: PortalRequest, evidence: EvidenceRequest) -> str:
     return reverse(
         "portal:request-messages", kwargs={"slug": request.portal_workspace.slug, "request_id": evidence.pk}
     )
@@ -113,7 +114,7 @@ def _thread_url(request: HttpRequest, evidence: EvidenceRequest) -> str:
 
 @require_GET
 @contact_required
-def request_detail(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+def request_detail(request: PortalRequest, slug: str, request_id: int) -> HttpResponse:
     evidence = get_request_for_contact(request, request_id)
     from assessments.models import RequestMessage
 
@@ -131,12 +132,12 @@ def request_detail(request: HttpRequest, slug: str, request_id: int) -> HttpResp
     return render(request, "portal/assessments/request_detail.html", context)
 
 
-def _is_xhr(request: HttpRequest) -> bool:
+def _is_xhr(request: PortalRequest) -> bool:
     return request.headers.get("X-Requested-With") == "XMLHttpRequest" or bool(request.htmx)
 
 
 def _files_fragment(
-    request: HttpRequest, evidence: EvidenceRequest, status: int = 200, error: str = ""
+    request: PortalRequest, evidence: EvidenceRequest, status: int = 200, error: str = ""
 ) -> HttpResponse:
     evidence.refresh_from_db()
     return render(
@@ -150,7 +151,7 @@ def _files_fragment(
 @require_POST
 @accepts_uploads(EVIDENCE)
 @contact_required
-def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+def request_upload(request: PortalRequest, slug: str, request_id: int) -> HttpResponse:
     """One file per XHR from the upload widget (or several from the no-JS form). Returns the files fragment."""
     evidence = get_request_for_contact(request, request_id)
     xhr = _is_xhr(request)
@@ -196,7 +197,7 @@ def request_upload(request: HttpRequest, slug: str, request_id: int) -> HttpResp
 
 @require_POST
 @contact_required
-def file_delete(request: HttpRequest, slug: str, request_id: int, file_id: int) -> HttpResponse:
+def file_delete(request: PortalRequest, slug: str, request_id: int, file_id: int) -> HttpResponse:
     evidence = get_request_for_contact(request, request_id)
     record = get_object_or_404(
         EvidenceFile.objects.for_contact(request.contact), request=evidence, pk=file_id
@@ -217,7 +218,7 @@ def file_delete(request: HttpRequest, slug: str, request_id: int, file_id: int) 
 
 @require_POST
 @contact_required
-def request_submit(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+def request_submit(request: PortalRequest, slug: str, request_id: int) -> HttpResponse:
     evidence = get_request_for_contact(request, request_id)
     try:
         workflow.transition(evidence=evidence, to=Status.SUBMITTED, contact=request.contact)
@@ -230,7 +231,7 @@ def request_submit(request: HttpRequest, slug: str, request_id: int) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 @contact_required
-def request_messages(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+def request_messages(request: PortalRequest, slug: str, request_id: int) -> HttpResponse:
     evidence = get_request_for_contact(request, request_id)
     page = reverse("portal:request-detail", kwargs={"slug": slug, "request_id": evidence.pk}) + "#messages"
     error = None
@@ -249,5 +250,5 @@ def request_messages(request: HttpRequest, slug: str, request_id: int) -> HttpRe
 
 @require_GET
 @contact_required
-def file_download(request: HttpRequest, slug: str, file_id: int) -> HttpResponse:
+def file_download(request: PortalRequest, slug: str, file_id: int) -> HttpResponse:
     return file_response(get_file_for_contact(request, file_id))

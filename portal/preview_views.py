@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from assessments.selectors import submission_detail
+from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
 from portal.evidence_views import get_file_for_contact
@@ -15,7 +16,7 @@ from portal.evidence_views import get_file_for_contact
 
 @require_GET
 @contact_required
-def file_preview(request: HttpRequest, slug: str, file_id: int) -> HttpResponse:
+def file_preview(request: PortalRequest, slug: str, file_id: int) -> HttpResponse:
     record = get_file_for_contact(request, file_id)
     evidence = record.request
     return file_views.preview_page(
@@ -32,5 +33,5 @@ def file_preview(request: HttpRequest, slug: str, file_id: int) -> HttpResponse:
 
 @require_GET
 @contact_required
-def file_raw(request: HttpRequest, slug: str, file_id: int) -> HttpResponse:
+def file_raw(request: PortalRequest, slug: str, file_id: int) -> HttpResponse:
     return file_views.raw(get_file_for_contact(request, file_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,16 +14,17 @@ from django_ratelimit.decorators import ratelimit
 from accounts import services
 from accounts.forms import PortalLoginForm
 from accounts.ratelimits import post_email_key
+from core.types import PortalRequest
 from portal.decorators import contact_required
 from portal.middleware import portal_cookie_path
 from portal.sections import client_feed, dashboard_widgets
 
 
-def _client_ip(request: HttpRequest) -> str | None:
+def _client_ip(request: PortalRequest) -> str | None:
     return request.META.get(settings.RATELIMIT_IP_META_KEY) or request.META.get("REMOTE_ADDR")
 
 
-def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def rate_limited(request: PortalRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "portal/rate_limited.html", status=429)
 
 
@@ -44,7 +45,7 @@ INVALID_LINK_TEXT = {
     block=False,
     group="portal-login-email",
 )
-def login(request: HttpRequest, slug: str) -> HttpResponse:
+def login(request: PortalRequest, slug: str) -> HttpResponse:
     workspace = request.portal_workspace
     if request.contact is not None and request.method == "GET":
         return redirect("portal:dashboard", slug=slug)
@@ -68,7 +69,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate="30/5m", method="POST", block=True, group="portal-magic")
-def magic_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+def magic_link(request: PortalRequest, slug: str, token: str) -> HttpResponse:
     """GET shows a confirmation page and spends nothing; only the POST from its button signs in."""
     workspace = request.portal_workspace
     try:
@@ -116,7 +117,7 @@ def magic_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 
 @require_POST
-def logout(request: HttpRequest, slug: str) -> HttpResponse:
+def logout(request: PortalRequest, slug: str) -> HttpResponse:
     if request.portal_session is not None:
         services.logout_portal(session=request.portal_session)
     response = redirect("portal:login", slug=slug)
@@ -128,7 +129,7 @@ def logout(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @contact_required
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+def dashboard(request: PortalRequest, slug: str) -> HttpResponse:
     contact = request.contact
     return render(
         request,
@@ -138,7 +139,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def logo(request: HttpRequest, slug: str) -> HttpResponse:
+def logo(request: PortalRequest, slug: str) -> HttpResponse:
     workspace = request.portal_workspace
     if not workspace.logo:
         raise Http404("No logo")

@@ -28,6 +28,8 @@ def test_booleans_become_hidden_section_keys_and_back():
 
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
-    back = executor.loader.project_state(BEFORE).apps.get_model("accounts", "Client").objects.get(pk=some_off.pk)
+    back = (
+        executor.loader.project_state(BEFORE).apps.get_model("accounts", "Client").objects.get(pk=some_off.pk)
+    )
     assert (back.show_invoices, back.show_projects, back.show_assessments) == (False, False, True)
     MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
