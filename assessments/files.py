@@ -12,6 +12,7 @@ EVIDENCE = register(
         label="evidence file",
         max_bytes_setting="EVIDENCE_MAX_UPLOAD_BYTES",
         types_setting="EVIDENCE_ALLOWED_TYPES",
+        max_files_setting="EVIDENCE_MAX_FILES_PER_REQUEST",
     )
 )
 REQUEST_IMPORT = register(

@@ -29,6 +29,7 @@ from assessments.models import (
 )
 from core.errors import ServiceError
 from core.services import model_update
+from files.quota import check_quota
 from files.uploads import UploadRejected, inspect_upload, store_upload
 
 ASSESSMENT_FIELDS = ("name", "type", "organization", "period_start", "period_end", "status", "lead")
@@ -182,6 +183,17 @@ def _one_actor(user: User | None, contact: Contact | None) -> None:
         raise ServiceError("Exactly one of user or contact must act.")
 
 
+def _check_room(evidence: EvidenceRequest, size: int) -> None:
+    """Per-request file count (EVIDENCE policy) and the workspace's storage quota."""
+    limit = EVIDENCE.max_files
+    if limit is not None and EvidenceFile.objects.filter(request=evidence).count() >= limit:
+        raise ServiceError(
+            f"This request already holds {limit} files, the most it can take. "
+            "Combine files into a ZIP or PDF, or ask your assessor."
+        )
+    check_quota(evidence.assessment.workspace, size)
+
+
 def upload_file(
     *,
     evidence: EvidenceRequest,
@@ -200,6 +212,7 @@ def upload_file(
         inspected = inspect_upload(upload, EVIDENCE)
     except UploadRejected as exc:
         raise ServiceError(str(exc)) from exc
+    _check_room(evidence, inspected.size)  # early, so a full request or workspace costs no upload
     # The slow part (streaming to storage) happens outside the transaction and the row lock.
     try:
         stored = store_upload(upload, evidence_key())
@@ -214,6 +227,9 @@ def upload_file(
                 raise ServiceError(
                     f"This request is {locked.get_status_display().lower()}: files can no longer be added."
                 )
+            # Again under locks, so parallel uploads cannot together pass a limit each passed alone.
+            Workspace.objects.select_for_update().filter(pk=locked.assessment.workspace_id).first()
+            _check_room(locked, stored.size)
             record = EvidenceFile.objects.create(
                 request=locked,
                 file=stored.key,

@@ -96,6 +96,17 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The laptop set-up takes parallel uploads too: WAL lets readers run beside the writer, IMMEDIATE
+    # takes the write lock when a transaction starts (no deadlocking upgrade from a read lock), and the
+    # busy timeout makes a second writer wait for the first instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -235,6 +246,9 @@ EVIDENCE_ALLOWED_TYPES = env.list(
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ],
 )
+# How many files one evidence request may hold (all rounds), and how much a workspace may store in all.
+EVIDENCE_MAX_FILES_PER_REQUEST = env.int("EVIDENCE_MAX_FILES_PER_REQUEST", default=100)
+WORKSPACE_STORAGE_QUOTA_BYTES = env.int("WORKSPACE_STORAGE_QUOTA_BYTES", default=20 * 1024**3)
 DELIVERABLE_MAX_UPLOAD_BYTES = env.int("DELIVERABLE_MAX_UPLOAD_BYTES", default=500 * 1024 * 1024)
 DELIVERABLE_ALLOWED_TYPES = env.list(
     "DELIVERABLE_ALLOWED_TYPES",

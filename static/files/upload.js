@@ -5,6 +5,8 @@
 (function () {
   "use strict";
 
+  var MAX_PARALLEL = 3;
+
   function csrfToken(form) {
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -67,6 +69,7 @@
       if (max && file.size > max) { // the server refuses it too; this just saves the wait
         row.status.textContent = file.name + " is larger than the upload limit.";
         row.li.classList.add("failed");
+        row.bar.value = 100; // a full red bar: finished, and failed
         resolve();
         return;
       }
@@ -91,6 +94,8 @@
         } else {
           row.status.textContent = error || "Upload failed (" + xhr.status + ")";
           row.li.classList.add("failed");
+        row.bar.value = 100; // a full red bar: finished, and failed
+          row.bar.setAttribute("aria-label", "Failed: " + file.name);
           if (xhr.status === 0 || xhr.status >= 500 || xhr.status === 429) offerRetry(form, file, row);
         }
         resolve();
@@ -98,6 +103,7 @@
       xhr.addEventListener("error", function () {
         row.status.textContent = "Network error: the file was not uploaded.";
         row.li.classList.add("failed");
+        row.bar.value = 100; // a full red bar: finished, and failed
         offerRetry(form, file, row);
         resolve();
       });
@@ -113,10 +119,19 @@
 
   function uploadAll(form, files) {
     var list = form.querySelector("[data-progress-list]");
-    var pending = Array.prototype.map.call(files, function (file) {
-      return uploadOne(form, file, progressRow(list, file));
+    // At most MAX_PARALLEL files travel at once (the rest wait, "Waiting…"): kinder to the server, to a
+    // phone's connection, and to the laptop set-up's SQLite.
+    var queue = Array.prototype.map.call(files, function (file) {
+      return { file: file, row: progressRow(list, file) };
     });
-    Promise.all(pending).then(refreshList);
+    function worker() {
+      var next = queue.shift();
+      if (!next) return Promise.resolve();
+      return uploadOne(form, next.file, next.row).then(worker);
+    }
+    var workers = [];
+    for (var i = 0; i < Math.min(MAX_PARALLEL, queue.length); i++) workers.push(worker());
+    Promise.all(workers).then(refreshList);
   }
 
   // Responses can arrive out of order, each showing the list as it was when it was rendered: once a

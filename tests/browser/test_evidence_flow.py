@@ -196,3 +196,53 @@ def test_evidence_round_trip(world, live_server, browser, shot, viewport):
     assert EvidenceRequest.objects.filter(status=Status.ACCEPTED).count() == 2
     staff_context.close()
     context.close()
+
+
+def test_failed_uploads_show_a_red_bar_and_retry(world, live_server, browser, shot):
+    """A dropped connection leaves a red bar and a Retry button that re-sends that file; a refused type
+    leaves a red bar with the server's reason; several files travel at most three at a time."""
+    _, target = _setup(world)
+    context, page = _contact_page(browser, live_server, world, (1280, 900))
+    page.goto(f"{live_server.url}/p/alpha/requests/{target.pk}/")
+    page.wait_for_selector("[data-dropzone]")
+    upload_url = f"{live_server.url}/p/alpha/requests/{target.pk}/files"
+    page.route(upload_url, lambda route: route.abort())  # the network drops every upload
+    _drop_files(page, ["net.pdf"])
+    failed = page.locator(".upload-item.failed")
+    expect(failed).to_have_count(1)
+    expect(failed.locator(".upload-status")).to_contain_text("Network error")
+    assert failed.locator("progress").evaluate("b => b.value") == 100
+    colour = failed.locator("progress").evaluate(
+        "b => getComputedStyle(b, '::-webkit-progress-value').backgroundColor"
+    )
+    assert colour != page.locator("body").evaluate("b => getComputedStyle(b).getPropertyValue('--accent')")
+    shot(page, "upload-failed-retry")
+    page.unroute(upload_url)
+    page.click("button.upload-retry")
+    expect(page.locator(".upload-item.done")).to_have_count(1)
+    expect(page.locator("#file-list .file-row:has-text('net.pdf')")).to_have_count(1)
+    assert EvidenceFile.objects.filter(request=target, original_name="net.pdf").exists()
+
+    # A type the policy refuses: red, the reason, no Retry (retrying cannot help).
+    page.evaluate(
+        """() => { const dt = new DataTransfer();
+             dt.items.add(new File(['<html><script>x</script></html>'], 'page.html', {type: 'text/html'}));
+             document.querySelector('[data-dropzone]').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true})); }"""
+    )
+    refused = page.locator(".upload-item.failed:has-text('page.html')")
+    expect(refused).to_have_count(1)
+    expect(refused.locator(".upload-status")).to_contain_text("not accepted")
+    assert refused.locator("button.upload-retry").count() == 0
+
+    # Five files at once: never more than three requests in flight.
+    # (readyState 4 comes before the uploader's own "load" handler, which starts the next file)
+    page.evaluate("""() => { window.__inflight = 0; window.__peak = 0;
+        const send = XMLHttpRequest.prototype.send;
+        XMLHttpRequest.prototype.send = function (body) {
+          window.__inflight++; window.__peak = Math.max(window.__peak, window.__inflight);
+          this.addEventListener('readystatechange', () => { if (this.readyState === 4) window.__inflight--; });
+          return send.call(this, body); }; }""")
+    _drop_files(page, [f"batch-{i}.pdf" for i in range(5)])
+    expect(page.locator(".upload-item.done")).to_have_count(6)
+    assert page.evaluate("window.__peak") == 3
+    context.close()
