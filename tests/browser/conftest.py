@@ -39,3 +39,33 @@ def shot():
         return path
 
     return take
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """Run axe-core (shipped by axe-playwright-python) on a page; fail on any WCAG 2.2 A/AA violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    engine = Axe()
+
+    def check(page, label: str = "") -> None:
+        results = engine.run(
+            page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+        )
+        violations = results.response["violations"]
+        detail = "\n".join(
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(
+                n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                for n in v["nodes"][:5]
+            )
+            for v in violations
+        )
+        assert not violations, (
+            f"axe found {len(violations)} WCAG violation(s) on {label or page.url}:\n{detail}"
+        )
+
+    return check

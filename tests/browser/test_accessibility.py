@@ -1,0 +1,124 @@
+"""Every main page, staff and client, at desktop and 390px, light and dark: zero WCAG 2.2 A/AA violations
+under axe-core."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from accounts import services
+from accounts.models import LinkPurpose
+from assessments.models import RequestMessage, Status
+from tests.factories import (
+    AssessmentAccessFactory,
+    AssessmentFactory,
+    EvidenceFileFactory,
+    EvidenceRequestFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+CSV = b"id,name,amount\n1,Widget,9.50\n2,Gadget,12\n"
+
+
+def _world(world):
+    assessment = AssessmentFactory(client=world.client, name="PCI DSS ROC 2026", lead=world.owner)
+    AssessmentAccessFactory(assessment=assessment, contact=world.contact)
+    target = EvidenceRequestFactory(
+        assessment=assessment,
+        requirement="1.2.3",
+        title="Network diagram",
+        priority="critical",
+        description="Provide the **current** diagram.",
+    )
+    EvidenceRequestFactory(
+        assessment=assessment, requirement="2.1", title="Config standards", status=Status.SUBMITTED
+    )
+    EvidenceRequestFactory(
+        assessment=assessment, requirement="3.1", title="Retention", status=Status.ACCEPTED
+    )
+    pdf = EvidenceFileFactory(
+        request=target,
+        file=default_storage.save("evidence/a11y/diagram", ContentFile(PDF)),
+        original_name="diagram.pdf",
+        size=len(PDF),
+        content_type="application/pdf",
+    )
+    csv = EvidenceFileFactory(
+        request=target,
+        file=default_storage.save("evidence/a11y/list", ContentFile(CSV)),
+        original_name="assets.csv",
+        size=len(CSV),
+        content_type="text/csv",
+    )
+    RequestMessage.objects.create(request=target, author_user=world.owner, body="Please include the DMZ.")
+    return assessment, target, pdf, csv
+
+
+@pytest.mark.parametrize(
+    ("width", "scheme"), [(1280, "light"), (390, "dark")], ids=["desktop-light", "phone-dark"]
+)
+def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, width, scheme):
+    assessment, target, pdf, csv = _world(world)
+    phone = width < 640
+    ctx = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme, is_mobile=phone, has_touch=phone
+    )
+    page = ctx.new_page()
+    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN)
+    page.goto(live_server.url + re.sub(r"^https?://[^/]+", "", url))
+    axe(page, "magic-link confirmation")
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"{live_server.url}/p/alpha/")
+    portal_pages = [
+        "/p/alpha/",
+        "/p/alpha/assessments/",
+        f"/p/alpha/assessments/{assessment.pk}/",
+        f"/p/alpha/requests/{target.pk}/",
+        f"/p/alpha/files/{csv.pk}/preview",
+        f"/p/alpha/files/{pdf.pk}/preview",
+    ]
+    for path in portal_pages:
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("load")
+        axe(page, f"{path} ({width}px, {scheme})")
+    anon = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme).new_page()
+    anon.goto(f"{live_server.url}/p/alpha/login")
+    axe(anon, "portal login")
+
+    staff = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme).new_page()
+    staff.goto(f"{live_server.url}/app/login")
+    axe(staff, "staff login")
+    staff.fill("input[name=username]", world.owner.email)
+    staff.fill("input[name=password]", "correct horse battery")
+    staff.click("button[type=submit]")
+    staff.wait_for_url(re.compile(r".*/app/clients/$"))
+    staff_pages = [
+        "/app/clients/",
+        f"/app/clients/{world.client.pk}/",
+        "/app/assessments/",
+        f"/app/assessments/{assessment.pk}/",
+        f"/app/assessments/{assessment.pk}/requests/{target.pk}/",
+        f"/app/assessments/files/{csv.pk}/preview",
+        "/app/inbox",
+        "/app/activity",
+        "/app/settings",
+    ]
+    for path in staff_pages:
+        staff.goto(live_server.url + path)
+        staff.wait_for_load_state("load")
+        axe(staff, f"{path} ({width}px, {scheme})")
+    ctx.close()
+
+
+def test_the_axe_check_fails_on_a_real_violation(browser, axe):
+    page = browser.new_context().new_page()
+    page.set_content(
+        "<html lang='en'><head><title>t</title></head><body><main><img src='x.png'></main></body></html>"
+    )
+    with pytest.raises(AssertionError, match="image-alt"):
+        axe(page, "a page with an unlabelled image")
