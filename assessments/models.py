@@ -222,6 +222,13 @@ class EvidenceRequest(models.Model):
         )
 
     @property
+    def is_overdue_for_client(self) -> bool:
+        """Overdue as the client reads it: past due and still theirs to act on (not handed in)."""
+        return bool(
+            self.due_date and self.due_date < timezone.localdate() and self.status in CLIENT_EDITABLE_STATUSES
+        )
+
+    @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 

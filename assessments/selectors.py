@@ -56,8 +56,15 @@ class Summary:
     total: int
     open: int
     submitted: int
+    under_review: int
     accepted: int
     changes_requested: int
+    waived: int
+
+    @property
+    def in_review(self) -> int:
+        """Handed in, waiting on the assessor: submitted or under review."""
+        return self.submitted + self.under_review
 
     @property
     def percent(self) -> int:
@@ -81,8 +88,10 @@ def contact_summary(contact) -> Summary:
         total=Count("id"),
         open=Count("id", filter=Q(status=Status.OPEN)),
         submitted=Count("id", filter=Q(status=Status.SUBMITTED)),
+        under_review=Count("id", filter=Q(status=Status.UNDER_REVIEW)),
         accepted=Count("id", filter=Q(status=Status.ACCEPTED)),
         changes_requested=Count("id", filter=Q(status=Status.CHANGES_REQUESTED)),
+        waived=Count("id", filter=Q(status=Status.WAIVED)),
     )
     return Summary(**agg)
 

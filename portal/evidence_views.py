@@ -98,8 +98,11 @@ def _files_context(request: PortalRequest, evidence: EvidenceRequest) -> dict:
         "evidence": evidence,
         "files": files,
         "superseded_count": len(every) - len(files),
-        "can_edit": evidence.client_can_edit,
-        "can_submit": evidence.client_can_edit and any(f.revision_state == "pending" for f in files),
+        # Preview mode renders no write controls at all (the middleware refuses the POSTs anyway).
+        "can_edit": evidence.client_can_edit and not request.portal_preview,
+        "can_submit": evidence.client_can_edit
+        and not request.portal_preview
+        and any(f.revision_state == "pending" for f in files),
         "max_upload": human_size(EVIDENCE.max_bytes),
         "max_upload_bytes": EVIDENCE.max_bytes,
         "accept": EVIDENCE.accept_attribute,

@@ -95,6 +95,8 @@
   // ---- confirmation for destructive buttons ----
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    // htmx forms ask in htmx:confirm below; asking here too made people confirm twice.
+    if (form.hasAttribute("hx-post") || form.hasAttribute("data-hx-post")) return;
     var message = form.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
