@@ -101,17 +101,8 @@ post_data("accounts:contact-resend", lambda w: {})
 post_data("accounts:portal-enable", lambda w: {})
 post_data("accounts:portal-disable", lambda w: {})
 post_data("accounts:portal-revoke-sessions", lambda w: {})
-# Every section on but invoices: a real change for the insider, whatever the current values.
-post_data(
-    "accounts:portal-visibility",
-    lambda w: {
-        "show_assessments": "on",
-        "show_projects": "on",
-        "show_deliverables": "on",
-        "show_proposals": "on",
-        "show_contracts": "on",
-    },
-)
+# Every registered section unticked (hidden): a real change for the insider, whose sections all show.
+post_data("accounts:portal-visibility", lambda w: {})
 post_data("accounts:portal-preview", lambda w: {})
 
 
