@@ -109,9 +109,11 @@ class BrandingForm(forms.Form):
 
     ALLOWED = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
-    def __init__(self, *args, oversize: list[str] | None = None, **kwargs):
+    def __init__(self, *args, oversize: list[str] | None = None, has_logo: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.oversize = oversize or []  # files the upload handler skipped at LOGO's limit
+        if not has_logo:
+            del self.fields["remove_logo"]  # nothing to remove
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

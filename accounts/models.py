@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core import colour
+
 
 class Plan(models.TextChoices):
     FREE = "free", "Free"
@@ -51,11 +53,18 @@ class Workspace(models.Model):
 
     @property
     def accent_contrast(self) -> str:
-        """Black or white, whichever reads better on the accent colour (WCAG relative luminance)."""
-        rgb = [int(self.accent_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-        luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-        return "#111111" if luminance > 0.4 else "#ffffff"
+        """Black or white, whichever reads better on the accent colour (button labels)."""
+        return colour.text_on(self.accent_color)
+
+    @property
+    def link_colour_light(self) -> str:
+        """The accent, darkened as little as needed to read (4.5:1) on the light surfaces."""
+        return colour.readable_on(self.accent_color, colour.LIGHT_SURFACES)
+
+    @property
+    def link_colour_dark(self) -> str:
+        """The accent, lightened as little as needed to read (4.5:1) on the dark surfaces."""
+        return colour.readable_on(self.accent_color, colour.DARK_SURFACES)
 
     @property
     def portal_seat_limit(self) -> int | None:

@@ -326,6 +326,7 @@ def workspace_settings(request: StaffRequest) -> HttpResponse:
         request.FILES or None,
         initial={"accent_color": ws.accent_color},
         oversize=getattr(request, "oversize_uploads", None),
+        has_logo=bool(ws.logo),
     )
     if request.method == "POST":
         if not can_manage:

@@ -7,6 +7,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 
+from core import colour
+
 
 def _plain(name: str, ctx: dict[str, Any]) -> str:
     """Plain-text parts are not HTML: render them without autoescaping, so "R&D" stays "R&D"."""
@@ -24,6 +26,9 @@ def send_templated_email(
     # Emails carry the sending workspace's accent colour unless the caller chose one.
     workspace = ctx.get("workspace")
     ctx.setdefault("accent", getattr(workspace, "accent_color", None) or "#4f46e5")
+    # Button labels and links that stay readable whatever the accent (a light yellow, say).
+    ctx.setdefault("accent_text", colour.text_on(ctx["accent"]))
+    ctx.setdefault("link_colour", colour.readable_on(ctx["accent"], colour.LIGHT_SURFACES))
     subject = " ".join(_plain(f"emails/{template}.subject.txt", ctx).split())
     text = _plain(f"emails/{template}.txt", ctx)
     html = render_to_string(f"emails/{template}.html", ctx)

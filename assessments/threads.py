@@ -9,9 +9,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from activity.verbs import CLIENT, STAFF
 from assessments import services
 from assessments.forms import MessageForm
 from assessments.models import EvidenceRequest, RequestMessage
+from assessments.selectors import request_history
 
 
 def thread_context(evidence: EvidenceRequest) -> dict:
@@ -39,8 +41,21 @@ def post_message_from_form(request: HttpRequest, evidence: EvidenceRequest, **ac
 def render_thread_list(
     request: HttpRequest, evidence: EvidenceRequest, *, viewer: str, thread_url: str, error: str | None
 ) -> HttpResponse:
-    return render(
+    response = render(
         request,
         "assessments/_thread_list.html",
         {**thread_context(evidence), "viewer": viewer, "thread_url": thread_url, "thread_error": error},
+    )
+    if request.method == "POST" and not error:
+        response["HX-Trigger"] = "evidence-changed"  # the request's History section refreshes itself
+    return response
+
+
+def render_history(request: HttpRequest, evidence: EvidenceRequest, *, viewer: str) -> HttpResponse:
+    """Only the History section (it refreshes itself on `evidence-changed`), worded for `viewer`."""
+    audience = CLIENT if viewer == "client" else STAFF
+    return render(
+        request,
+        "assessments/_history.html",
+        {"history": request_history(evidence, audience), "viewer": viewer},
     )

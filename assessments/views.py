@@ -28,7 +28,7 @@ from assessments.selectors import (
     staff_inbox,
     status_counts,
 )
-from assessments.threads import post_message_from_form, render_thread_list, thread_context
+from assessments.threads import post_message_from_form, render_history, render_thread_list, thread_context
 from core.types import StaffRequest
 from files.downloads import file_response
 from files.policies import accepts_uploads
@@ -199,6 +199,8 @@ def request_edit(request: StaffRequest, assessment_id: int, request_id: int) -> 
 def request_detail(request: StaffRequest, assessment_id: int, request_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)
     evidence = get_request_for_staff(request, assessment, request_id)
+    if request.htmx and request.htmx.target == "history":  # the section refreshing itself
+        return render_history(request, evidence, viewer="staff")
     files = annotate_revisions(
         EvidenceFile.objects.filter(request=evidence)
         .select_related("uploaded_by_contact", "uploaded_by_user")

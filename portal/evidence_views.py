@@ -20,11 +20,11 @@ from assessments.selectors import (
     NEXT_SORT,
     SORTS,
     annotate_revisions,
-    dashboard_context,
+    contact_assessments,
     request_history,
     request_list,
 )
-from assessments.threads import post_message_from_form, render_thread_list
+from assessments.threads import post_message_from_form, render_history, render_thread_list
 from core.http import client_ip
 from core.types import PortalRequest
 from files.downloads import file_response
@@ -55,7 +55,16 @@ def get_file_for_contact(request: PortalRequest, file_id: int) -> EvidenceFile:
 @require_GET
 @contact_required
 def assessment_list(request: PortalRequest, slug: str) -> HttpResponse:
-    return render(request, "portal/assessments/assessment_list.html", dashboard_context(request.contact))
+    """Every assessment shared with the contact as a table (progress, what waits on them); with only one,
+    straight to its requests — a list of one would only repeat the dashboard."""
+    assessments = list(contact_assessments(request.contact).select_related("client"))
+    if len(assessments) == 1:
+        return redirect("portal:assessment-detail", slug=slug, assessment_id=assessments[0].pk)
+    for a in assessments:
+        a.percent = round(100 * a.n_accepted / a.total) if a.total else 0
+        a.to_do = a.n_open + a.n_changes_requested
+        a.in_review = a.n_submitted + a.n_under_review
+    return render(request, "portal/assessments/assessment_list.html", {"assessments": assessments})
 
 
 @require_GET
@@ -119,6 +128,8 @@ def _thread_url(request: PortalRequest, evidence: EvidenceRequest) -> str:
 @contact_required
 def request_detail(request: PortalRequest, slug: str, request_id: int) -> HttpResponse:
     evidence = get_request_for_contact(request, request_id)
+    if request.htmx and request.htmx.target == "history":  # the section refreshing itself
+        return render_history(request, evidence, viewer="client")
     from assessments.models import RequestMessage
 
     context = {
@@ -211,7 +222,10 @@ def file_delete(request: PortalRequest, slug: str, request_id: int, file_id: int
     except services.ServiceError as exc:
         error = str(exc)
     if _is_xhr(request):
-        return _files_fragment(request, evidence, 200, error)
+        response = _files_fragment(request, evidence, 200, error)
+        if not error:
+            response["HX-Trigger"] = "evidence-changed"
+        return response
     if error:
         messages.error(request, error)
     else:

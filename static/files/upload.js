@@ -144,6 +144,8 @@
       }).then(function (html) {
         // A delete answered while this was in flight already shows a newer list: don't put the old one back.
         if (html && version === filesVersion) swapFiles(html);
+        // Anything on the page that follows the files (e.g. a History section) refreshes itself.
+        document.body.dispatchEvent(new CustomEvent("evidence-changed"));
       }).catch(function () { /* the per-file rows already say what happened */ });
   }
 

@@ -19,6 +19,11 @@
     var btn = event.target.closest("[data-theme-choice]");
     if (!btn) return;
     var value = btn.getAttribute("data-theme-choice");
+    // On a phone only the current choice is shown (the header has no room for three): it cycles.
+    if (btn.getAttribute("aria-pressed") === "true" && window.matchMedia("(max-width: 640px)").matches) {
+      var order = ["light", "system", "dark"];
+      value = order[(order.indexOf(value) + 1) % order.length];
+    }
     try {
       if (value === "system") localStorage.removeItem(KEY); else localStorage.setItem(KEY, value);
     } catch (e) { /* private mode: the choice lasts for this page only */ }

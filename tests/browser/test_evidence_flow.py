@@ -97,14 +97,14 @@ def test_evidence_round_trip(world, live_server, browser, shot, viewport):
     tag = "desktop" if viewport[0] > 640 else "390"
     context, page = _contact_page(browser, live_server, world, viewport)
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(m.text + " @ " + page.url) if m.type == "error" else None)
 
     # dashboard → assessment
     assert page.locator("[data-count=total]").first.inner_text() == "6"
     if tag == "390":
         page.click(".menu-toggle")
-    page.click("#portal-nav a:has-text('Assessments')")
-    page.click(f"[data-assessment='{assessment.pk}']")
+    page.click("#portal-nav a:has-text('Assessments')")  # the only assessment: straight to its requests
+    page.wait_for_url(f"{live_server.url}/p/alpha/assessments/{assessment.pk}/")
     page.wait_for_selector("#requests-table")
 
     # sort cycles default → ascending → descending, in natural order, kept in the URL
@@ -236,13 +236,25 @@ def test_failed_uploads_show_a_red_bar_and_retry(world, live_server, browser, sh
 
     # Five files at once: never more than three requests in flight.
     # (readyState 4 comes before the uploader's own "load" handler, which starts the next file)
+    # (only upload XHRs count: htmx's 10-second thread poll is an XHR too)
     page.evaluate("""() => { window.__inflight = 0; window.__peak = 0;
+        const open = XMLHttpRequest.prototype.open;
+        XMLHttpRequest.prototype.open = function (method, url) { this.__url = String(url); return open.apply(this, arguments); };
         const send = XMLHttpRequest.prototype.send;
         XMLHttpRequest.prototype.send = function (body) {
+          if (!this.__url.endsWith('/files')) return send.call(this, body);
           window.__inflight++; window.__peak = Math.max(window.__peak, window.__inflight);
           this.addEventListener('readystatechange', () => { if (this.readyState === 4) window.__inflight--; });
           return send.call(this, body); }; }""")
     _drop_files(page, [f"batch-{i}.pdf" for i in range(5)])
     expect(page.locator(".upload-item.done")).to_have_count(6)
     assert page.evaluate("window.__peak") == 3
+
+    # Deleting asks once (it used to ask twice: a submit handler and htmx's confirm).
+    asked: list[str] = []
+    page.on("dialog", lambda d: asked.append(d.message))
+    page.click("#file-list .file-row:has-text('batch-0.pdf') button:has-text('Delete')")
+    expect(page.locator("#file-list .file-row:has-text('batch-0.pdf')")).to_have_count(0)
+    assert asked == ["Delete batch-0.pdf?"]
+    expect(page.locator("#history")).to_contain_text("deleted")  # History refreshed by itself
     context.close()

@@ -1,0 +1,14 @@
+"""Small wording filters used across both front doors."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def possessive(name) -> str:
+    """ "Jordan" → "Jordan's", "Acme Payments" → "Acme Payments'" (never "Payments's")."""
+    name = str(name or "")
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
