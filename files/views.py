@@ -13,6 +13,8 @@ from files import previews
 from files.downloads import file_response
 
 PAGE_TEMPLATE = "files/preview_page.html"
+DIALOG_TARGET = "preview-dialog-body"  # templates/files/_preview_dialog.html
+DIALOG_TEMPLATE = "files/_preview_in_dialog.html"
 
 
 def preview_page(
@@ -35,9 +37,11 @@ def preview_page(
         back_label=back_label,
         extra_details=extra_details,
     )
-    return render(
-        request, PAGE_TEMPLATE, {**context, **(extra_context or {}), "base_template": base_template}
-    )
+    context = {**context, **(extra_context or {}), "base_template": base_template}
+    htmx = getattr(request, "htmx", None)
+    if htmx and htmx.target == DIALOG_TARGET:  # opened in place, over the page that lists the file
+        return render(request, DIALOG_TEMPLATE, {**context, "page_url": request.path})
+    return render(request, PAGE_TEMPLATE, context)
 
 
 def raw(record) -> HttpResponse:

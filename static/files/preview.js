@@ -43,15 +43,50 @@
       });
   }
 
-  function init() {
-    document.querySelectorAll("[data-pdf-src]").forEach(load);
+  function init(root) {
+    (root || document).querySelectorAll("[data-pdf-src]").forEach(load);
   }
+
+  // A preview opened in place (templates/files/_preview_dialog.html) loads its PDF when htmx swaps it in.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "preview-dialog-body") init(target);
+  });
+
+  // Back closes an in-place preview (and closing it any other way takes its history entry back off).
+  var pushed = false;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "preview-dialog-body") return;
+    var dialog = target.closest("dialog");
+    if (dialog && dialog.open && !pushed) {
+      history.pushState({ previewDialog: true }, "");
+      pushed = true;
+    }
+  });
+  window.addEventListener("popstate", function () {
+    var dialog = document.getElementById("preview-dialog");
+    if (pushed && dialog && dialog.open) {
+      pushed = false;
+      dialog.close();
+    }
+  });
+  document.addEventListener("close", function (event) {
+    if (event.target.id !== "preview-dialog") return;
+    var body = document.getElementById("preview-dialog-body");
+    if (body) body.innerHTML = ""; // stops a playing PDF viewer; the blob URL is revoked below
+    revokeAll();
+    if (pushed) {
+      pushed = false;
+      history.back();
+    }
+  }, true);
 
   window.addEventListener("pagehide", revokeAll);
   // Back/forward cache: the URLs were revoked on pagehide, so fetch again.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) init();
   });
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { init(); });
   else init();
 })();

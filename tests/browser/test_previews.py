@@ -120,10 +120,8 @@ def test_portal_previews(browser, live_server, world, files, shot, scheme, width
     tag = f"preview-{'phone' if width < 640 else 'desktop'}-{scheme}"
     base = f"{live_server.url}/p/alpha/files"
     try:
-        # From the request page: the file name opens its preview.
-        page.goto(f"{live_server.url}/p/alpha/requests/{files['pdf'].request_id}/")
-        page.click("a.file-name:has-text('segmentation-report.pdf')")
-        page.wait_for_url(f"{base}/{files['pdf'].pk}/preview")
+        # The standalone preview page (deep links, no JS); in place on the request page is tested below.
+        page.goto(f"{base}/{files['pdf'].pk}/preview")
 
         # PDF: fetched through the raw view, shown from a blob: URL by Chromium's PDF viewer.
         frame = page.locator("iframe[data-pdf-frame]")
@@ -215,13 +213,46 @@ def test_staff_previews_a_spreadsheet_from_the_request_page(browser, live_server
         page.click("button[type=submit]")
         page.wait_for_url(re.compile(r".*/app/clients/$"))
         page.goto(f"{live_server.url}/app/assessments/{evidence.assessment_id}/requests/{evidence.pk}/")
+        request_url = page.url
+        page.click("a:text-is('findings.xlsx')")  # opens in place, over the request page
+        dialog = page.locator("#preview-dialog")
+        expect(dialog).to_have_attribute("open", "")
+        expect(dialog.locator("#preview-table thead th:not(.row-num)").first).to_have_text("Requirement")
+        assert dialog.locator("#preview-table tbody tr").count() == 200
+        expect(dialog.locator("#preview-count")).to_contain_text("199 more rows")
+        expect(dialog.locator(".preview-sheets")).to_contain_text("Scope")
+        shot(page, "preview-staff-desktop-light-xlsx-in-place")
+        page.keyboard.press("Escape")
+        expect(dialog).not_to_have_attribute("open", "")
+        page.wait_for_timeout(100)  # closing takes the dialog's history entry back off
+        assert page.url == request_url
+        # The standalone page stays for deep links (and without JavaScript).
         page.click("a:text-is('findings.xlsx')")
+        page.click("#preview-dialog a:has-text('Open on its own page')")
         page.wait_for_url(f"{live_server.url}/app/assessments/files/{record.pk}/preview")
-        expect(page.locator("#preview-table thead th:not(.row-num)").first).to_have_text("Requirement")
-        assert page.locator("#preview-table tbody tr").count() == 200
-        expect(page.locator("#preview-count")).to_contain_text("199 more rows")
-        expect(page.locator(".preview-sheets")).to_contain_text("Scope")
+        expect(page.locator("#preview-table tbody tr")).to_have_count(200)
         shot(page, "preview-staff-desktop-light-xlsx")
     finally:
         context.close()
         default_storage.delete(record.file.name)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_contact_opens_a_pdf_in_place_and_back_closes_it(browser, live_server, world, files, shot, width):
+    context, page, problems = _contact_page(browser, live_server, world, width=width, scheme="dark")
+    evidence = files["pdf"].request
+    request_url = f"{live_server.url}/p/alpha/requests/{evidence.pk}/"
+    page.goto(request_url)
+    page.click("#file-list a:text-is('segmentation-report.pdf')")
+    dialog = page.locator("#preview-dialog")
+    expect(dialog).to_have_attribute("open", "")
+    frame = dialog.locator("iframe.pdf-frame")
+    expect(frame).to_be_visible()
+    assert frame.get_attribute("src").startswith("blob:")
+    expect(page.locator("#messages")).to_have_count(1)  # the thread is still on the page, behind
+    shot(page, f"preview-in-place-pdf-{width}-dark")
+    page.go_back()  # Back closes the preview and stays on the request
+    expect(dialog).not_to_have_attribute("open", "")
+    assert page.url == request_url
+    assert not problems, problems
+    context.close()
