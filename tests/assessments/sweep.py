@@ -36,6 +36,10 @@ def evidence_objects(world) -> None:
         client=world.client, name="Secretco ROC 2026", organization="Secretco Payments", lead=world.owner
     )
     o.access = AssessmentAccessFactory(assessment=o.assessment, contact=world.contact)
+    # A second shared assessment: with only one, the portal's Assessments page goes straight to it (302),
+    # and the list page itself would go unswept.
+    o.second_assessment = AssessmentFactory(client=world.client, name="Secretco SAQ D 2027", lead=world.owner)
+    AssessmentAccessFactory(assessment=o.second_assessment, contact=world.contact)
     o.evidence_request = EvidenceRequestFactory(
         assessment=o.assessment, requirement="1.2.3", title="Secretco network diagram", status=Status.OPEN
     )
