@@ -2,7 +2,7 @@
 
 With no environment at all this gives a laptop set-up: SQLite, Celery in eager mode, local media and
 console email. Every real part switches on through one variable (see the README's configuration table).
-Production mode (DEBUG=0) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
+Production mode (DEBUG=0) refuses to start without SECRET_KEY, ALLOWED_HOSTS and AUDIT_CHAIN_KEYS.
 """
 
 from __future__ import annotations
