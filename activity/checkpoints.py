@@ -117,7 +117,11 @@ def write(event: Event) -> tuple[Checkpoint, str, bool]:
     (verification, not this function, decides whether it still matches).
     """
     path = path_for(event.chain_key, event.chain_seq)
-    existing = read(path)
+    try:
+        existing = read(path)
+    except ValueError:
+        # Something unreadable sits there (verification reports it): leave it, hand back a fresh one.
+        return make(event), path, False
     if existing is not None:
         return existing, path, False
     checkpoint = make(event)

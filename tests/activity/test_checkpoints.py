@@ -118,3 +118,27 @@ def test_a_chain_without_a_checkpoint_says_so(world):
     _append(world, key, 1)
     report = verify_chain(key)
     assert report.ok and any("no checkpoint outside the database" in n for n in report.notes)
+
+
+def test_checkpoints_on_s3_are_listed_compared_and_never_overwritten(world, s3_storage):
+    client, bucket = s3_storage
+    key = "anchor:s3"
+    events = _append(world, key, 3)
+    _, path, created = checkpoints.write(events[-1])
+    assert created
+    obj = client.get_object(Bucket=bucket, Key=path)
+    assert json.loads(obj["Body"].read())["head_hash"] == events[-1].hash
+    assert not checkpoints.write(events[-1])[2]
+    assert [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="audit/")["Contents"]] == [path]
+    assert verify_chain(key).checkpoints == 1
+    truncate(key, keep=2)
+    assert any("truncated" in p for p in verify_chain(key).problems)
+
+
+def test_an_unreadable_checkpoint_is_left_in_place(world):
+    key = "anchor:garbled"
+    event = _append(world, key, 1)[0]
+    default_storage.save(checkpoints.path_for(key, 1), ContentFile(b"garbled"))
+    fresh, path, created = checkpoints.write(event)
+    assert not created and fresh.signature_ok()
+    assert default_storage.open(path, "rb").read() == b"garbled"

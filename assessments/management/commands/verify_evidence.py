@@ -58,6 +58,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"  note: {note}")
             bad += not report.ok
             if not no_anchor:
-                checkpoints.write_head(key)
+                checkpoints.write_quietly(chain_key=key)
         if bad:
             raise CommandError(f"{bad} assessment(s) failed verification")
