@@ -11,7 +11,7 @@ from django.db import connection
 from activity.models import Event
 
 
-def _write(event: Event) -> None:
+def write_event(event: Event) -> None:
     with connection.cursor() as cur:
         cur.execute(
             "UPDATE activity_event SET data = %s::jsonb, target_label = %s, prev_hash = %s, hash = %s, "
@@ -46,7 +46,7 @@ def rewrite_chain(
             event.hash = event.compute_hash()
         else:
             event.hash = hashlib.sha256(event.canonical()).hexdigest()
-        _write(event)
+        write_event(event)
         prev = event.hash
     reset_head(chain_key)
 

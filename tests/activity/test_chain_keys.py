@@ -16,7 +16,7 @@ from django.utils import timezone
 from activity import verbs
 from activity.models import Event, EventChain
 from activity.services import record_event, verify_chain
-from tests.activity.tamper import rewrite_chain
+from tests.activity.tamper import reset_head, rewrite_chain, write_event
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_A = "a" * 40
@@ -69,12 +69,10 @@ def test_history_downgraded_to_unkeyed_hashes_is_detected(world):
     record_event(workspace=world.ws, verb="keys.step", data={"i": "keyed"}, chain_key=key)
     events = list(Event.objects.filter(chain_key=key).order_by("chain_seq"))
     # Only the tail is rewritten as "legacy": an unkeyed event after keyed ones is a downgrade.
-    from tests.activity.tamper import _write, reset_head
-
     last = events[-1]
     last.data, last.key_id = {"i": "forged"}, ""
     last.hash = hashlib.sha256(last.canonical()).hexdigest()
-    _write(last)
+    write_event(last)
     reset_head(key)
     report = verify_chain(key)
     assert any("unkeyed after keyed events" in p for p in report.problems), report.problems
