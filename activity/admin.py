@@ -7,7 +7,16 @@ from activity.models import DigestLog, Event, EventChain, OutboxMessage
 class EventAdmin(admin.ModelAdmin):
     """Read-only: the log is append-only, so the admin can look but not touch."""
 
-    list_display = ["created_at", "workspace", "client", "verb", "target_label"]
+    list_display = [
+        "created_at",
+        "workspace",
+        "client",
+        "verb",
+        "target_label",
+        "chain_key",
+        "chain_seq",
+        "key_id",
+    ]
     list_filter = ["verb"]
     search_fields = ["verb", "target_label"]
 
@@ -30,10 +39,18 @@ class OutboxAdmin(admin.ModelAdmin):
 
 @admin.register(EventChain)
 class EventChainAdmin(admin.ModelAdmin):
+    """Read-only: a head deleted or reset here would fork or hide the end of its chain."""
+
     list_display = ["key", "last_seq", "last_hash"]
     readonly_fields = ["key", "last_seq", "last_hash"]
 
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

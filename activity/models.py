@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from activity import keys
+
 
 class AppendOnlyError(RuntimeError):
     pass
@@ -49,11 +51,14 @@ class Event(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Tamper evidence: events form hash chains (one per assessment, one per workspace for the rest).
-    # Each stores the previous event's hash, so a changed, inserted or deleted row breaks the chain.
+    # Each stores the previous event's hash, so a changed, inserted or deleted row breaks the chain. The
+    # hash is an HMAC whose secret lives outside the database (activity.keys), named by `key_id` so keys
+    # can rotate; "" marks an event written before chains were keyed (a plain SHA-256).
     chain_key = models.CharField(max_length=60, blank=True, db_index=True)
     chain_seq = models.PositiveBigIntegerField(default=0)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=16, blank=True)
 
     objects = EventQuerySet.as_manager()
 
@@ -94,10 +99,16 @@ class Event(models.Model):
             "data": self.data,
             "at": self.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
         }
+        if self.key_id:  # unkeyed events keep the exact bytes they were hashed with
+            body["key"] = self.key_id
         return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+        """HMAC-SHA256 with the key named by `key_id` (raises UnknownChainKey if it is not configured);
+        a plain SHA-256 for unkeyed events written before chains were keyed."""
+        if not self.key_id:
+            return hashlib.sha256(self.canonical()).hexdigest()
+        return keys.sign(self.key_id, self.canonical())
 
     @property
     def actor_label(self) -> str:

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from activity import outbox
-from activity.models import OutboxMessage
+from activity import checkpoints, outbox
+from activity.models import EventChain, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +51,13 @@ def sweep_outbox() -> int:
             break
         sent += 1
     return sent
+
+
+@shared_task
+def checkpoint_chains() -> int:
+    """Anchor every chain head that has no checkpoint yet (periodic; see activity.checkpoints)."""
+    written = 0
+    for key in EventChain.objects.filter(last_seq__gt=0).values_list("key", flat=True).iterator():
+        result = checkpoints.write_head(key)
+        written += bool(result and result[2])
+    return written

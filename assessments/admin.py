@@ -24,21 +24,10 @@ class AssessmentAccessAdmin(admin.ModelAdmin):
     raw_id_fields = ["assessment", "contact", "granted_by"]
 
 
-@admin.register(EvidenceRequest)
-class EvidenceRequestAdmin(admin.ModelAdmin):
-    list_display = ["requirement", "title", "assessment", "priority", "status", "due_date"]
-    list_filter = ["status", "priority"]
-    search_fields = ["requirement", "title"]
-    raw_id_fields = ["assessment", "assignee"]
-
-
-@admin.register(EvidenceFile)
-class EvidenceFileAdmin(admin.ModelAdmin):
-    """Read-only: evidence is part of the chain of custody."""
-
-    list_display = ["original_name", "request", "content_type", "size", "uploaded_at", "submission_round"]
-    search_fields = ["original_name", "sha256"]
-    readonly_fields = [f.name for f in EvidenceFile._meta.fields]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Look, never touch: these rows are part of the chain of custody, and every change to them goes
+    through a service that logs it (assessments.services, assessments.workflow). A change here would
+    leave no event, so the admin cannot add, change or delete them (nor delete what cascades to them)."""
 
     def has_add_permission(self, request):
         return False
@@ -46,11 +35,26 @@ class EvidenceFileAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EvidenceRequest)
+class EvidenceRequestAdmin(ReadOnlyAdmin):
+    list_display = ["requirement", "title", "assessment", "priority", "status", "due_date"]
+    list_filter = ["status", "priority"]
+    search_fields = ["requirement", "title"]
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "request", "content_type", "size", "uploaded_at", "submission_round"]
+    search_fields = ["original_name", "sha256"]
+
 
 @admin.register(RequestMessage)
-class RequestMessageAdmin(admin.ModelAdmin):
+class RequestMessageAdmin(ReadOnlyAdmin):
     list_display = ["request", "author_user", "author_contact", "created_at"]
-    raw_id_fields = ["request", "author_user", "author_contact"]
 
 
 @admin.register(EvidencePackage)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.db import models
@@ -31,3 +32,8 @@ def log_assessment_event(
         target=target if target is not None else assessment,
         data={**data, "assessment_id": assessment.pk},
     )
+
+
+def message_digest(body: str) -> str:
+    """The SHA-256 of a message's text as its `evidence.message_posted` event records it."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -3,12 +3,14 @@
     <requirement> <title>/<file>   every submitted file of every accepted request
     manifest.csv                  one row per file (and per request not accepted), spreadsheet-safe
     index.pdf                     the same, readable: assessment, client, requests, reviewers, hashes
+    checkpoint.json               the signed checkpoint of the assessment's event chain at build time
 
 Staff call `request_package()`; the outbox hands the build to a Celery task after commit. The build
 streams each stored file through a hashing reader into the ZIP on a temporary file (memory stays flat
 whatever the assessment's size), then streams the ZIP into storage.
 
-A file whose bytes no longer match its recorded SHA-256 is still packed, marked "HASH MISMATCH" in the
+Each file is checked against the SHA-256 in its chained upload event (the editable column only for a file
+with no such event). A file whose bytes no longer match is still packed, marked "HASH MISMATCH" in the
 manifest and the index, and the package is ready with a warning: the auditor must see the discrepancy,
 and withholding the whole package would hide it. A file missing from storage fails the build: a package
 that silently lacks evidence is worse than none.
@@ -37,10 +39,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from activity import outbox
+from activity import checkpoints, outbox
+from activity.checkpoints import Checkpoint
 from activity.mail import send_templated_email
 from activity.models import Event
 from assessments.audit import log_assessment_event
+from assessments.integrity import upload_events
 from assessments.models import (
     Assessment,
     EvidenceFile,
@@ -63,7 +67,7 @@ HASH_MISMATCH = "HASH MISMATCH"
 STALE_BUILD = timedelta(hours=1)
 # Types that are already compressed: deflating them again costs CPU and saves nothing.
 _DEFLATE_PREFIXES = ("text/", "application/json", "application/xml")
-_RESERVED_ROOT = {"manifest.csv", "index.pdf"}
+_RESERVED_ROOT = {"manifest.csv", "index.pdf", "checkpoint.json"}
 _WINDOWS_RESERVED = {
     "con",
     "prn",
@@ -127,6 +131,7 @@ def csv_safe(value: object) -> str:
 class FileRow:
     record: EvidenceFile
     arcname: str
+    expected_sha256: str = ""  # from the file's chained upload event
     verified: str = ""  # "OK" or HASH_MISMATCH once copied
     actual_sha256: str = ""
 
@@ -176,6 +181,7 @@ def _plan(assessment: Assessment) -> tuple[list[RequestRow], list[EvidenceReques
         "uploaded_by_user", "uploaded_by_contact"
     ):
         files_by_request.setdefault(record.request_id, []).append(record)
+    uploads = upload_events(assessment)
     folders: set[str] = set(_RESERVED_ROOT)
     rows = []
     for evidence in accepted:
@@ -190,7 +196,9 @@ def _plan(assessment: Assessment) -> tuple[list[RequestRow], list[EvidenceReques
             if record.submission_round != evidence.submission_round:
                 continue
             name = dedupe(safe_component(record.original_name, max_len=NAME_MAX, keep_ext=True), names)
-            row.files.append(FileRow(record=record, arcname=f"{row.folder}/{name}"))
+            upload = uploads.get(record.pk)
+            expected = str(upload.data.get("sha256", "")) if upload is not None else record.sha256
+            row.files.append(FileRow(record=record, arcname=f"{row.folder}/{name}", expected_sha256=expected))
         rows.append(row)
     return rows, others
 
@@ -214,7 +222,7 @@ def _copy_into(zf: zipfile.ZipFile, row: FileRow) -> None:
         for chunk in iter_hashed(source, hasher, CHUNK):  # copy and re-hash in one pass
             dest.write(chunk)
     row.actual_sha256 = hasher.hexdigest()
-    row.verified = "OK" if row.actual_sha256 == record.sha256 else HASH_MISMATCH
+    row.verified = "OK" if row.actual_sha256 == row.expected_sha256 else HASH_MISMATCH
 
 
 MANIFEST_HEADER = [
@@ -264,7 +272,7 @@ def manifest_csv(rows: list[RequestRow], others: list[EvidenceRequest]) -> bytes
                         f.arcname,
                         r.original_name,
                         r.size,
-                        r.sha256,
+                        f.expected_sha256,
                         f.verified,
                         r.content_type,
                         r.uploader_label,
@@ -287,7 +295,12 @@ def manifest_csv(rows: list[RequestRow], others: list[EvidenceRequest]) -> bytes
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def index_pdf(package: EvidencePackage, rows: list[RequestRow], others: list[EvidenceRequest]) -> bytes:
+def index_pdf(
+    package: EvidencePackage,
+    rows: list[RequestRow],
+    others: list[EvidenceRequest],
+    checkpoint: Checkpoint | None = None,
+) -> bytes:
     # Imported here: WeasyPrint is slow to import and this module loads in every process (apps.ready).
     from core.pdf import render_pdf
 
@@ -305,6 +318,7 @@ def index_pdf(package: EvidencePackage, rows: list[RequestRow], others: list[Evi
             "byte_total": sum(f.record.size for r in rows for f in r.files),
             "mismatches": sum(1 for r in rows for f in r.files if f.verified == HASH_MISMATCH),
             "HASH_MISMATCH": HASH_MISMATCH,
+            "checkpoint": checkpoint,
         },
     )
     return render_pdf(html)
@@ -373,8 +387,16 @@ def _build(package: EvidencePackage) -> EvidencePackage:
                     _set_progress(package.pk, value)
                     shown, last_write = value, time.monotonic()
             zf.writestr("manifest.csv", manifest_csv(rows, others), compress_type=zipfile.ZIP_DEFLATED)
+            # Anchor the chain as it stands (in storage too) and hand the auditor a copy: if the log is
+            # later cut or rewritten, this file shows it (`verify_evidence --checkpoint checkpoint.json`).
+            anchored = checkpoints.write_head(assessment.audit_chain_key)
+            checkpoint = anchored[0] if anchored else None
+            if checkpoint is not None:
+                zf.writestr("checkpoint.json", checkpoint.to_json(), compress_type=zipfile.ZIP_DEFLATED)
             _set_progress(package.pk, 92)
-            zf.writestr("index.pdf", index_pdf(package, rows, others), compress_type=zipfile.ZIP_DEFLATED)
+            zf.writestr(
+                "index.pdf", index_pdf(package, rows, others, checkpoint), compress_type=zipfile.ZIP_DEFLATED
+            )
         _set_progress(package.pk, 95)
         size = tmp.tell()
         tmp.seek(0)

@@ -15,7 +15,7 @@ from accounts.models import Client, Contact, User, Workspace
 from accounts.services import invite_contact
 from activity import outbox
 from activity.services import record_event
-from assessments.audit import log_assessment_event
+from assessments.audit import log_assessment_event, message_digest
 from assessments.files import EVIDENCE, evidence_key
 from assessments.models import (
     CLIENT_EDITABLE_STATUSES,
@@ -275,8 +275,17 @@ def delete_file(*, file: EvidenceFile, contact: Contact | None = None, user: Use
     key, name = file.file.name, file.original_name
     EvidenceFile.objects.filter(pk=file.pk).delete()
     assessment = evidence.assessment
+    # The file's id ties this deletion to its upload event: integrity checks tell a deleted file from a
+    # row that vanished.
     log_assessment_event(
-        assessment, "evidence.file_deleted", target=evidence, user=user, contact=contact, file=name
+        assessment,
+        "evidence.file_deleted",
+        target=evidence,
+        user=user,
+        contact=contact,
+        file=name,
+        file_id=file.pk,
+        sha256=file.sha256,
     )
     transaction.on_commit(lambda: default_storage.delete(key))
 
@@ -298,7 +307,17 @@ def post_message(
         request=evidence, body=body, author_contact=contact, author_user=user
     )
     assessment = evidence.assessment
-    log_assessment_event(assessment, "evidence.message_posted", target=evidence, user=user, contact=contact)
+    # The body's SHA-256 goes on the chain (the body itself stays in the row): an edited or deleted message
+    # no longer matches its event (assessments.integrity).
+    log_assessment_event(
+        assessment,
+        "evidence.message_posted",
+        target=evidence,
+        user=user,
+        contact=contact,
+        message_id=message.pk,
+        body_sha256=message_digest(message.body),
+    )
     outbox.enqueue("assessments.message_email", message_id=message.pk)
     return message
 

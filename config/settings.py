@@ -2,11 +2,13 @@
 
 With no environment at all this gives a laptop set-up: SQLite, Celery in eager mode, local media and
 console email. Every real part switches on through one variable (see the README's configuration table).
-Production mode (DEBUG=0) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
+Production mode (DEBUG=0) refuses to start without SECRET_KEY, ALLOWED_HOSTS and AUDIT_CHAIN_KEYS.
 """
 
 from __future__ import annotations
 
+import hmac
+import re
 from pathlib import Path
 
 import environ
@@ -165,6 +167,47 @@ STORAGES = {
     },
 }
 
+
+# --- Chain of custody: the audit chain's HMAC keys (never in the database) and its checkpoints -------
+# AUDIT_CHAIN_KEYS is "id:secret,id2:secret2" (or the same, one per line, in AUDIT_CHAIN_KEYS_FILE).
+# New events are signed with AUDIT_CHAIN_KEY_ID (default: the first id listed); older ids stay listed so
+# events signed before a rotation still verify. With DEBUG and nothing set, a dev key ("dev") is derived
+# from SECRET_KEY; production refuses to start without a configured key, as it does without SECRET_KEY.
+def _audit_chain_keys(raw: str) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for entry in raw.replace("\n", ",").split(","):
+        if not entry.strip():
+            continue
+        key_id, sep, secret = entry.strip().partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]{1,16}", key_id) or len(secret) < 32:
+            raise ImproperlyConfigured(
+                "AUDIT_CHAIN_KEYS entries are id:secret (id of 1-16 letters, digits, _.-; secret of 32+ "
+                f"characters); {key_id[:16]!r} is not"
+            )
+        if key_id in keys:
+            raise ImproperlyConfigured(f"AUDIT_CHAIN_KEYS lists the key id {key_id!r} twice")
+        keys[key_id] = secret
+    return keys
+
+
+AUDIT_CHAIN_KEYS_FILE = env.str("AUDIT_CHAIN_KEYS_FILE", default="")
+AUDIT_CHAIN_KEYS = _audit_chain_keys(
+    Path(AUDIT_CHAIN_KEYS_FILE).read_text()
+    if AUDIT_CHAIN_KEYS_FILE
+    else env.str("AUDIT_CHAIN_KEYS", default="")
+)
+if not AUDIT_CHAIN_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEYS (or AUDIT_CHAIN_KEYS_FILE) must be set when DEBUG=0")
+    AUDIT_CHAIN_KEYS = {"dev": hmac.new(SECRET_KEY.encode(), b"portal.audit-chain.dev", "sha256").hexdigest()}
+AUDIT_CHAIN_KEY_ID = env.str("AUDIT_CHAIN_KEY_ID", default=next(iter(AUDIT_CHAIN_KEYS)))
+if AUDIT_CHAIN_KEY_ID not in AUDIT_CHAIN_KEYS:
+    raise ImproperlyConfigured(f"AUDIT_CHAIN_KEY_ID {AUDIT_CHAIN_KEY_ID!r} is not in AUDIT_CHAIN_KEYS")
+# A signed checkpoint of a chain's head goes to storage every this many events (0: only by the beat task,
+# at verification and in packages), under AUDIT_CHECKPOINT_PREFIX/<chain>/<seq>.json, never overwritten.
+AUDIT_CHECKPOINT_EVERY = env.int("AUDIT_CHECKPOINT_EVERY", default=20)
+AUDIT_CHECKPOINT_PREFIX = env.str("AUDIT_CHECKPOINT_PREFIX", default="audit/checkpoints").strip("/")
+
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
@@ -206,6 +249,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.send_daily_digests",
         "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
     },
+}
+# Anchor every chain head that moved since its last checkpoint (activity.checkpoints).
+CELERY_BEAT_SCHEDULE["audit-checkpoints"] = {
+    "task": "activity.tasks.checkpoint_chains",
+    "schedule": env.int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", default=15 * 60),
 }
 
 # --- Portal behaviour --------------------------------------------------------------------------

@@ -43,6 +43,7 @@ def test_check_deploy_is_clean_in_production_mode():
         DEBUG="0",
         SECRET_KEY="a-very-long-random-production-secret-" + "z8Y" * 20,
         ALLOWED_HOSTS="portal.example.com",
+        AUDIT_CHAIN_KEYS="k1:" + "a-very-long-random-audit-chain-secret-" + "q7W" * 10,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -124,6 +124,7 @@ def test_zip_layout_hashes_and_manifest(world, setup, django_capture_on_commit_c
             f"{pkg.safe_component('10.1 ' + EVIL_TITLE, max_len=pkg.FOLDER_MAX)}/logs.txt",
             "manifest.csv",
             "index.pdf",
+            "checkpoint.json",
         ]
     ), names
     for name in names:
@@ -323,7 +324,7 @@ def test_empty_assessment_builds_an_index_only_package(world, django_capture_on_
     EvidenceRequestFactory(assessment=assessment, status=Status.OPEN)
     package = build(world, assessment, django_capture_on_commit_callbacks)
     assert package.status == PackageStatus.READY and package.file_count == 0
-    assert sorted(open_zip(package).namelist()) == ["index.pdf", "manifest.csv"]
+    assert sorted(open_zip(package).namelist()) == ["checkpoint.json", "index.pdf", "manifest.csv"]
 
 
 # --- views -------------------------------------------------------------------------------------------
