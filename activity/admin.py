@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from activity.models import DigestLog, Event, EventChain, OutboxMessage
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """Read-only: the log is append-only, so the admin can look but not touch."""
 
     list_display = [
@@ -19,15 +20,6 @@ class EventAdmin(admin.ModelAdmin):
     ]
     list_filter = ["verb"]
     search_fields = ["verb", "target_label"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboxMessage)

@@ -8,6 +8,7 @@ from assessments.models import (
     EvidenceRequest,
     RequestMessage,
 )
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(Assessment)
@@ -22,21 +23,6 @@ class AssessmentAdmin(admin.ModelAdmin):
 class AssessmentAccessAdmin(admin.ModelAdmin):
     list_display = ["assessment", "contact", "granted_by", "created_at"]
     raw_id_fields = ["assessment", "contact", "granted_by"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look, never touch: these rows are part of the chain of custody, and every change to them goes
-    through a service that logs it (assessments.services, assessments.workflow). A change here would
-    leave no event, so the admin cannot add, change or delete them (nor delete what cascades to them)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EvidenceRequest)
