@@ -30,12 +30,13 @@ def test_signed_in_portal_pages_are_not_stored(world):
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
 
 
-
 def test_responses_made_by_middleware_get_the_headers_too(world):
     """Preview refusals come from the portal middleware itself, before any view."""
     http = staff_client(world.owner)
     http.post(
-        reverse("accounts:portal-preview", kwargs={"client_id": world.client.pk, "contact_id": world.contact.pk})
+        reverse(
+            "accounts:portal-preview", kwargs={"client_id": world.client.pk, "contact_id": world.contact.pk}
+        )
     )
     response = http.post(reverse("portal:logout", kwargs={"slug": "alpha"}))
     assert response.status_code == 403

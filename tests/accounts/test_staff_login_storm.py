@@ -26,7 +26,9 @@ def attempt(http: Client, username: str, password: str, ip: str, forwarded: str 
     extra = {"REMOTE_ADDR": ip}
     if forwarded:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
-    return http.post(reverse("accounts:login"), {"username": username, "password": password}, **extra).status_code
+    return http.post(
+        reverse("accounts:login"), {"username": username, "password": password}, **extra
+    ).status_code
 
 
 def test_a_storm_from_one_network_leaves_the_victim_signing_in_from_theirs(world):

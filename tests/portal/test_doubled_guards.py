@@ -32,7 +32,9 @@ def test_an_access_row_to_another_clients_assessment_shows_nothing(world):
     assert listing.status_code == 200 and b"Othercorp ROC" not in listing.content
     detail = reverse("portal:assessment-detail", kwargs={"slug": "alpha", "assessment_id": foreign.pk})
     assert http.get(detail).status_code == 404
-    request_url = reverse("portal:request-detail", kwargs={"slug": "alpha", "request_id": evidence_request.pk})
+    request_url = reverse(
+        "portal:request-detail", kwargs={"slug": "alpha", "request_id": evidence_request.pk}
+    )
     assert http.get(request_url).status_code == 404
 
 
