@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -156,6 +157,7 @@ def join(request: StaffRequest, token: str) -> HttpResponse:
             email=invite.email,
             password=form.cleaned_data["password"],
             full_name=form.cleaned_data["full_name"],
+            email_confirmed_at=timezone.now(),  # they opened the invitation mailed to this address
         )
         membership = services.accept_staff_invite(invite=invite, user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
