@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import unicodedata
 from collections.abc import Callable
 
@@ -84,6 +85,18 @@ def _digest(*parts: str) -> str:
 KNOWN_PAIR_SECONDS = 90 * 86400
 
 
+def network_key(ip: str) -> str:
+    """IPv6 clients usually hold a whole /64 and can rotate through it: count the /64, as django-ratelimit
+    does for its own "ip" key."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 class StaffLoginThrottle:
     """One staff sign-in attempt: `allow()` before the password is checked, `succeeded()` after."""
 
@@ -91,7 +104,7 @@ class StaffLoginThrottle:
 
     def __init__(self, *, address: str, ip: str):
         self.address = normalize_email_key(address)
-        self.ip = ip
+        ip = network_key(ip)
         self.ip_bucket = f"rl:{self.group}:ip:{_digest(ip)}"
         self.pair_bucket = f"rl:{self.group}:pair:{_digest(self.address, ip)}"
         self.address_bucket = address_bucket(self.group, self.address)

@@ -73,3 +73,13 @@ def test_the_ceiling_does_not_apply_where_the_owner_signed_in_before(world):
         attempt(attacker, "owner@alpha.example", "wrong", f"10.20.{i // 250}.{i % 250}")
     assert attempt(Client(), "owner@alpha.example", PASSWORD, "192.0.2.200") == 429  # a new network: held
     assert attempt(Client(), "owner@alpha.example", PASSWORD, "198.51.100.20") == 302  # home: still in
+
+
+def test_rotating_through_an_ipv6_64_is_one_network(world):
+    attacker = Client()
+    codes = [
+        attempt(attacker, "owner@alpha.example", "wrong", f"2001:db8:1:2::{i:x}")
+        for i in range(pair_limit() + 1)
+    ]
+    assert codes[-1] == 429
+    assert attempt(Client(), "owner@alpha.example", PASSWORD, "2001:db8:9:9::1") == 302
