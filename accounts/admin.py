@@ -12,9 +12,7 @@ from accounts.models import (
     Workspace,
 )
 
-# The admin is a superuser tool (plans are set here for now); firm staff never see it.
-admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
-admin.site.site_header = "Portal administration"
+# admin.site is accounts.admin_site.PortalAdminSite: superusers with a verified TOTP device only.
 
 
 @admin.register(User)

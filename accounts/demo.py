@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 
 from accounts.models import Client, Contact, Membership, Plan, Role, User, Workspace
 from accounts.services import login_url
@@ -21,7 +22,10 @@ def seed_demo_workspace(ctx: DemoContext) -> None:
     staff = User.objects.filter(email=STAFF_EMAIL).first()
     if staff is None:
         staff = User.objects.create_user(
-            email=STAFF_EMAIL, password=STAFF_PASSWORD, full_name="Dana Assessor"
+            email=STAFF_EMAIL,
+            password=STAFF_PASSWORD,
+            full_name="Dana Assessor",
+            email_confirmed_at=timezone.now(),
         )
     Membership.objects.get_or_create(user=staff, workspace=ws, defaults={"role": Role.OWNER})
     acme, _ = Client.objects.get_or_create(

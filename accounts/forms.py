@@ -24,7 +24,7 @@ class SignupForm(forms.Form):
     password = forms.CharField(
         label="Password",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 10 characters, not a common password.",
+        help_text="At least 12 characters, not a common password.",
     )
 
     def clean(self):

@@ -114,6 +114,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person opened the confirmation link mailed at sign-up. A workspace whose owner has not
+    # confirmed cannot invite anyone (accounts.services.require_confirmed_owner): no mail to strangers
+    # from an address nobody has proven to own.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -127,6 +131,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
 
 class Role(models.TextChoices):

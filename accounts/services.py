@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.utils.text import slugify
 
 from accounts.models import (
@@ -22,7 +25,8 @@ from accounts.models import (
     User,
     Workspace,
 )
-from accounts.tokens import hash_token, new_token
+from accounts.ratelimits import address_bucket, parse_rate, take_attempt
+from accounts.tokens import email_confirmation_token, hash_token, new_token
 from activity import outbox
 from activity.services import record_event
 from core.errors import ServiceError
@@ -60,14 +64,79 @@ def unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def signup_workspace(*, workspace_name: str, email: str, password: str, full_name: str = "") -> Membership:
-    if User.objects.filter(email__iexact=email).exists():
-        raise ServiceError("An account with this email already exists. Sign in instead.")
+def signup_workspace(
+    *, workspace_name: str, email: str, password: str, full_name: str = ""
+) -> Membership | None:
+    """Create a workspace and its owner, or, when the address already has an account, tell its owner.
+
+    The caller answers the same either way ("check your inbox"), so sign-up does not reveal which
+    addresses have accounts; both paths hash a password and write one outbox row.
+    """
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        make_password(password)  # the same work as creating the account
+        outbox.enqueue("accounts.signup_existing_email", user_id=existing.pk)
+        return None
     workspace = Workspace.objects.create(name=workspace_name.strip(), slug=unique_slug(workspace_name))
     user = User.objects.create_user(email=email, password=password, full_name=full_name.strip())
     membership = Membership.objects.create(user=user, workspace=workspace, role=Role.OWNER)
     record_event(workspace=workspace, verb="workspace.created", actor_user=user, target=workspace)
+    outbox.enqueue("accounts.email_confirmation_email", user_id=user.pk)
     return membership
+
+
+def send_email_confirmation(*, user: User) -> None:
+    if user.email_confirmed:
+        return
+    with transaction.atomic():
+        outbox.enqueue("accounts.email_confirmation_email", user_id=user.pk)
+
+
+def find_unconfirmed_user(*, uidb64: str, token: str) -> User | None:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    user = User.objects.filter(pk=pk, is_active=True, email_confirmed_at__isnull=True).first()
+    if user is None or not email_confirmation_token.check_token(user, token):
+        return None
+    return user
+
+
+@transaction.atomic
+def confirm_email(*, user: User) -> User:
+    User.objects.filter(pk=user.pk, email_confirmed_at__isnull=True).update(email_confirmed_at=timezone.now())
+    user.refresh_from_db(fields=["email_confirmed_at"])
+    return user
+
+
+class UnconfirmedOwnerError(ServiceError):
+    pass
+
+
+def require_confirmed_owner(workspace: Workspace) -> None:
+    """Nobody is invited from a workspace whose owner has not proven they own their address."""
+    owner = (
+        User.objects.filter(memberships__workspace=workspace, memberships__role=Role.OWNER)
+        .order_by("pk")
+        .first()
+    )
+    if owner is None or not owner.email_confirmed:
+        raise UnconfirmedOwnerError(
+            "Confirm your email address before inviting anyone: open the link we sent to "
+            f"{owner.email if owner else 'the workspace owner'} (Settings → resend it)."
+        )
+
+
+def _take_invite_allowance(*, workspace: Workspace, email: str) -> None:
+    """Invites and resends are mail to an address the inviter typed: limited per contact and per
+    workspace, so a workspace cannot be used to flood someone's inbox."""
+    limit, period = parse_rate(settings.INVITE_RATE_PER_WORKSPACE)
+    if not take_attempt(f"rl:invite:ws:{workspace.pk}", limit=limit, period=period):
+        raise ServiceError("Too many invitations from this workspace just now. Try again in an hour.")
+    limit, period = parse_rate(settings.INVITE_RATE_PER_CONTACT)
+    if not take_attempt(address_bucket(f"invite:{workspace.pk}", email), limit=limit, period=period):
+        raise ServiceError(f"{email} was sent several invitations already. Try again in an hour.")
 
 
 def _staff_seats_taken(workspace: Workspace) -> int:
@@ -78,6 +147,7 @@ def _staff_seats_taken(workspace: Workspace) -> int:
 def invite_staff(*, workspace: Workspace, email: str, role: str, actor: User) -> StaffInvite:
     workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
     email = email.strip().lower()
+    require_confirmed_owner(workspace)
     if workspace.memberships.filter(user__email__iexact=email).exists():
         raise ServiceError(f"{email} is already on this workspace.")
     if StaffInvite.objects.for_workspace(workspace).pending().filter(email__iexact=email).exists():
@@ -298,9 +368,11 @@ def invite_contact(
     is off is switched on here, within the plan's seats.
     """
     email = email.strip().lower()
+    require_confirmed_owner(client.workspace)
     existing = Contact.objects.for_workspace(client.workspace).filter(email__iexact=email).first()
     if existing and existing.client_id != client.pk:
         raise ServiceError(f"{email} is already a contact of another client in this workspace.")
+    _take_invite_allowance(workspace=client.workspace, email=email)
     enabled_now = False
     if not client.portal_enabled:
         enable_portal(client=client, actor=actor)
@@ -347,6 +419,8 @@ def resend_invite(*, contact: Contact, actor: User) -> None:
         raise PortalAccessError("This contact's access was revoked. Invite them again to restore it.")
     if not contact.client.portal_enabled:
         raise PortalAccessError("The portal is disabled for this client. Enable it first.")
+    require_confirmed_owner(contact.workspace)
+    _take_invite_allowance(workspace=contact.workspace, email=contact.email)
     record_event(
         workspace=contact.workspace,
         client=contact.client,
@@ -390,20 +464,39 @@ def login_url(workspace: Workspace) -> str:
     return absolute_url("portal:login", slug=workspace.slug)
 
 
+def magic_link_url(workspace: Workspace, raw_token: str) -> str:
+    """The emailed URL. The token rides in the fragment, which browsers never send: it cannot end up in
+    access logs (ours, a proxy's, a CDN's) or a Referer. The page's script posts it (portal.views)."""
+    return absolute_url("portal:magic-link", slug=workspace.slug, fragment=f"t={raw_token}")
+
+
 def issue_magic_link(*, contact: Contact, purpose: str) -> str:
     """Create a link and return its absolute URL. The raw token exists only in that return value."""
+    raw, _ = new_token()
+    url = deliver_magic_link(contact=contact, purpose=purpose, raw_token=raw)
+    assert url is not None  # a fresh random token always makes a new link
+    return url
+
+
+def deliver_magic_link(*, contact: Contact, purpose: str, raw_token: str) -> str | None:
+    """The link for `raw_token`, created on first use. Outbox handlers pass a token keyed by their
+    outbox row (accounts.tokens.delivery_token), so a redelivered email carries the same link as the
+    first one instead of a new one; once that link is used or expired, None (send nothing)."""
     check_portal_access(contact)
-    raw, digest = new_token()
     now = timezone.now()
-    MagicLink.objects.create(
-        workspace_id=contact.workspace_id,
-        contact=contact,
-        token_hash=digest,
-        purpose=purpose,
-        created_at=now,
-        expires_at=now + timedelta(seconds=settings.MAGIC_LINK_TTL_SECONDS),
+    link, created = MagicLink.objects.get_or_create(
+        token_hash=hash_token(raw_token),
+        defaults={
+            "workspace_id": contact.workspace_id,
+            "contact": contact,
+            "purpose": purpose,
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=settings.MAGIC_LINK_TTL_SECONDS),
+        },
     )
-    return absolute_url("portal:magic-link", slug=contact.workspace.slug, token=raw)
+    if not created and (link.contact_id != contact.pk or link.used_at or link.expires_at <= now):
+        return None
+    return magic_link_url(contact.workspace, raw_token)
 
 
 def request_login_link(*, workspace: Workspace, email: str) -> None:

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.decorators import method_decorator
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -30,8 +30,9 @@ from accounts.forms import (
 from accounts.invites import invite_dialog
 from accounts.middleware import PREVIEW_SESSION_KEY, StaffWorkspaceMiddleware
 from accounts.models import Client, Contact, Membership, StaffInvite, User
-from accounts.ratelimits import address_bucket, post_email_key, refund_attempt, take_attempt
+from accounts.ratelimits import StaffLoginThrottle, post_email_key
 from activity.models import Event
+from core.http import client_ip
 from core.types import StaffRequest
 from files.policies import accepts_uploads
 
@@ -49,24 +50,15 @@ def get_contact_for_staff(request: StaffRequest, client: Client, contact_id: int
 # --- auth --------------------------------------------------------------------------------------------
 
 
-STAFF_LOGIN_FAILURES_PER_ADDRESS = 10
-STAFF_LOGIN_WINDOW_SECONDS = 15 * 60
-
-
-@method_decorator(ratelimit(key="ip", rate="30/15m", method="POST", block=False), name="dispatch")
 class StaffLoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        # Per address, however it is spelled (accounts.ratelimits): counted before the password is
-        # checked, given back when it was right.
-        bucket = address_bucket("staff-login", request.POST.get("username", ""))
-        allowed = take_attempt(
-            bucket, limit=STAFF_LOGIN_FAILURES_PER_ADDRESS, period=STAFF_LOGIN_WINDOW_SECONDS
-        )
-        if getattr(request, "limited", False) or not allowed:
+        # Counted before the password is checked, given back when it was right (accounts.ratelimits).
+        throttle = StaffLoginThrottle(address=request.POST.get("username", ""), ip=client_ip(request))
+        if not throttle.allow():
             # An unbound form: validating it would check the password, and its "wrong password" error
             # (shown only for wrong guesses) would turn this 429 into an oracle that never runs out.
             form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
@@ -78,7 +70,7 @@ class StaffLoginView(auth_views.LoginView):
             )
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
-            refund_attempt(bucket)
+            throttle.succeeded()
         return response
 
 
@@ -88,23 +80,48 @@ def signup(request: StaffRequest) -> HttpResponse:
         return redirect("accounts:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.signup_workspace(
-                workspace_name=form.cleaned_data["workspace_name"],
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                full_name=form.cleaned_data["full_name"],
-            )
-        except services.ServiceError as exc:
-            form.add_error("email", str(exc))
-        else:
-            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-            request.session[StaffWorkspaceMiddleware.SESSION_KEY] = membership.workspace_id
-            messages.success(
-                request, f"Welcome to Portal. {membership.workspace.name} is ready: add your first client."
-            )
-            return redirect("accounts:client-list")
+        # The same answer whether or not the address has an account (the owner of an existing one is
+        # mailed instead), and nobody is signed in here: the emailed confirmation link does that.
+        services.signup_workspace(
+            workspace_name=form.cleaned_data["workspace_name"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            full_name=form.cleaned_data["full_name"],
+        )
+        return redirect("accounts:signup-sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_GET
+def signup_sent(request: StaffRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email(request: StaffRequest, uidb64: str, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners prefetch links); its POST confirms and signs the owner in."""
+    user = services.find_unconfirmed_user(uidb64=uidb64, token=token)
+    if user is None:
+        return render(request, "accounts/confirm_email_invalid.html", status=400)
+    if request.method == "GET":
+        response = render(request, "accounts/confirm_email.html", {"confirm_user": user})
+        response["Cache-Control"] = "no-store"
+        return response
+    services.confirm_email(user=user)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    membership = Membership.objects.filter(user=user).order_by("pk").first()
+    if membership is not None:
+        request.session[StaffWorkspaceMiddleware.SESSION_KEY] = membership.workspace_id
+    messages.success(request, "Your email address is confirmed. Add your first client.")
+    return redirect("accounts:client-list")
+
+
+@require_POST
+@staff_required
+def confirm_email_resend(request: StaffRequest) -> HttpResponse:
+    services.send_email_confirmation(user=request.user)
+    messages.success(request, f"A confirmation link is on its way to {request.user.email}.")
+    return redirect("accounts:settings")
 
 
 @require_GET
@@ -140,6 +157,7 @@ def join(request: StaffRequest, token: str) -> HttpResponse:
             email=invite.email,
             password=form.cleaned_data["password"],
             full_name=form.cleaned_data["full_name"],
+            email_confirmed_at=timezone.now(),  # they opened the invitation mailed to this address
         )
         membership = services.accept_staff_invite(invite=invite, user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -1,7 +1,9 @@
 """Transactional outbox: `enqueue()` inside a transaction, delivered by Celery after commit.
 
 Handlers are plain functions registered by name; they take JSON-able keyword arguments (ids, not
-objects) and must be safe to run twice (a sweep can race a slow worker).
+objects) and must be safe to run twice (a sweep can race a slow worker, a retry can follow a send whose
+acknowledgement was lost). A handler registered with `keyed=True` also gets `delivery_key`, fixed for
+its outbox row, to derive anything it mints (a link's token), so every run sends the same thing.
 """
 
 from __future__ import annotations
@@ -17,14 +19,29 @@ from activity.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 _handlers: dict[str, Callable[..., None]] = {}
+_keyed: set[str] = set()
 
 
-def handler(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def handler(name: str, *, keyed: bool = False) -> Callable[[Callable[..., None]], Callable[..., None]]:
     def register(fn: Callable[..., None]) -> Callable[..., None]:
         _handlers[name] = fn
+        if keyed:
+            _keyed.add(name)
         return fn
 
     return register
+
+
+def delivery_key(msg: OutboxMessage) -> str:
+    """Unique per row, even if the table's id sequence were ever reset."""
+    return f"{msg.pk}:{msg.created_at.isoformat()}"
+
+
+def run(msg: OutboxMessage) -> None:
+    kwargs = dict(msg.kwargs)
+    if msg.handler in _keyed:
+        kwargs["delivery_key"] = delivery_key(msg)
+    _handlers[msg.handler](**kwargs)
 
 
 def get_handler(name: str) -> Callable[..., None]:

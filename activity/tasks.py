@@ -6,7 +6,8 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db.models import F
 from django.utils import timezone
 
 from activity import checkpoints, outbox
@@ -22,18 +23,23 @@ logger = logging.getLogger(__name__)
     max_retries=8,
 )
 def process_outbox(outbox_id: int) -> None:
-    with transaction.atomic():
-        msg = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=outbox_id, processed_at__isnull=True)
-            .first()
-        )
-        if msg is None:  # already done, or another worker holds it right now
+    # A lease in the shared cache instead of a row lock held across the handler: the handler talks to
+    # an SMTP server, and a database transaction must not stay open (holding a lock and a connection)
+    # for as long as that takes. Handlers are idempotent per row (outbox.run), so the rare double run
+    # when a lease expires under a stuck worker re-sends the same mail, never a different link.
+    lease = f"outbox:lease:{outbox_id}"
+    if not cache.add(lease, 1, settings.OUTBOX_LEASE_SECONDS):
+        return  # another worker has it right now
+    try:
+        msg = OutboxMessage.objects.filter(pk=outbox_id, processed_at__isnull=True).first()
+        if msg is None:  # already done
             return
-        outbox.get_handler(msg.handler)(**msg.kwargs)
-        msg.attempts += 1
-        msg.processed_at = timezone.now()
-        msg.save(update_fields=["attempts", "processed_at"])
+        outbox.run(msg)
+        OutboxMessage.objects.filter(pk=msg.pk, processed_at__isnull=True).update(
+            attempts=F("attempts") + 1, processed_at=timezone.now()
+        )
+    finally:
+        cache.delete(lease)
 
 
 @shared_task

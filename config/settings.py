@@ -41,7 +41,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_apps.PortalAdminConfig",  # django.contrib.admin with a rate-limited, TOTP-guarded site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "files",
     "accounts",
@@ -63,18 +65,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one, so that responses made by any middleware below also get its headers.
+    "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.ProductErrorPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.StaffWorkspaceMiddleware",
     "portal.middleware.PortalAuthMiddleware",
+    # Turns django-ratelimit's `Ratelimited` into RATELIMIT_VIEW's 429 (without it: a bare 403).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,7 +127,7 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -263,10 +271,23 @@ PORTAL_SESSION_COOKIE = "portal_session"
 PORTAL_LAST_SEEN_INTERVAL_SECONDS = 60
 LOGIN_RATE_PER_EMAIL = env.str("LOGIN_RATE_PER_EMAIL", default="5/15m")
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="20/15m")
-RATELIMIT_VIEW = "portal.views.rate_limited"
-# Behind a proxy, set this to the header it writes (e.g. HTTP_X_FORWARDED_FOR handled by the proxy).
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+# Staff sign-in (the /app/ form and the admin's): failures per address+IP pair, a slower ceiling per
+# address (not applied from an address+IP pair that signed in before), and attempts per IP.
+STAFF_LOGIN_RATE_PER_PAIR = env.str("STAFF_LOGIN_RATE_PER_PAIR", default="10/15m")
+STAFF_LOGIN_RATE_PER_ADDRESS = env.str("STAFF_LOGIN_RATE_PER_ADDRESS", default="50/1h")
+STAFF_LOGIN_RATE_PER_IP = env.str("STAFF_LOGIN_RATE_PER_IP", default="30/15m")
+# Contact invites and resends: per contact address and per workspace.
+INVITE_RATE_PER_CONTACT = env.str("INVITE_RATE_PER_CONTACT", default="3/1h")
+INVITE_RATE_PER_WORKSPACE = env.str("INVITE_RATE_PER_WORKSPACE", default="30/1h")
+RATELIMIT_VIEW = "core.views.rate_limited"
+# The proxies in front of the app (addresses or CIDRs, comma-separated). X-Forwarded-For is read only
+# when the peer is one of them; empty = the app is reached directly and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# django-ratelimit's "ip" key and every recorded IP come from this one helper (core/http.py).
+RATELIMIT_IP_META_KEY = "core.http.client_ip"
 OUTBOX_SWEEP_AGE_SECONDS = env.int("OUTBOX_SWEEP_AGE_SECONDS", default=30)
+# How long one worker holds an outbox row (activity/tasks.py) before another may try it.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 LOGO_MAX_BYTES = env.int("LOGO_MAX_BYTES", default=1024 * 1024)
 
 # --- Upload policies (files/policies.py): each use says its sniffed types and size ------------------
@@ -343,6 +364,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# A staff session that sees no request for this long is signed out (accounts.middleware).
+STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=60)
+# Sent on every response: the app uses none of these browser features.
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY",
+    default="camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+)
+# Superusers need a TOTP device (django-otp) to use /admin/; `manage.py admin_totp EMAIL` enrols one.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Portal")
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 if not DEBUG:

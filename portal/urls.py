@@ -14,7 +14,7 @@ F = S + "files/<int:file_id>/"
 urlpatterns = [
     path(S, views.dashboard, name="dashboard"),
     path(S + "login", views.login, name="login"),
-    path(S + "auth/<str:token>", views.magic_link, name="magic-link"),
+    path(S + "auth", views.magic_link, name="magic-link"),  # token in the fragment: see the view
     path(S + "logout", views.logout, name="logout"),
     path(S + "logo", views.logo, name="logo"),
     # Assessments section (portal.evidence_views, portal.preview_views).

@@ -14,19 +14,11 @@ from django_ratelimit.decorators import ratelimit
 from accounts import services
 from accounts.forms import PortalLoginForm
 from accounts.ratelimits import post_email_key
+from core.http import client_ip
 from core.types import PortalRequest
 from portal.decorators import contact_required
 from portal.middleware import portal_cookie_path
 from portal.sections import client_feed, dashboard_widgets
-
-
-def _client_ip(request: PortalRequest) -> str | None:
-    return request.META.get(settings.RATELIMIT_IP_META_KEY) or request.META.get("REMOTE_ADDR")
-
-
-def rate_limited(request: PortalRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "portal/rate_limited.html", status=429)
-
 
 INVALID_LINK_TEXT = {
     "expired": "This sign-in link has expired. Links work for 15 minutes.",
@@ -60,28 +52,55 @@ def login(request: PortalRequest, slug: str) -> HttpResponse:
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
-    """Pages whose URL carries a token are never cached. (The site-wide Referrer-Policy is same-origin, so
-    the token is never sent elsewhere; "no-referrer" would make Chromium send `Origin: null` on the Sign in
-    POST, which CSRF protection rightly refuses.)"""
+    """Sign-in pages are never cached. (The site-wide Referrer-Policy is same-origin; "no-referrer" would
+    make Chromium send `Origin: null` on the Sign in POST, which CSRF protection rightly refuses.)"""
     response["Cache-Control"] = "no-store"
     return response
 
 
+def _safe_next(request: PortalRequest, next_url: str) -> str:
+    workspace = request.portal_workspace
+    if next_url.startswith(portal_cookie_path(workspace)) and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
+
+
+MAX_TOKEN_LENGTH = 128
+
+
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate="30/5m", method="POST", block=True, group="portal-magic")
-def magic_link(request: PortalRequest, slug: str, token: str) -> HttpResponse:
-    """GET shows a confirmation page and spends nothing; only the POST from its button signs in."""
+def magic_link(request: PortalRequest, slug: str) -> HttpResponse:
+    """Sign in with an emailed link, in three steps of which only the last spends it.
+
+    The emailed URL carries the token in its fragment (`…/auth#t=…`), which the browser never sends,
+    so no access log, proxy or Referer ever sees it. GET serves a page whose script moves the token
+    from the fragment into a form and posts it (`step=check`); without JavaScript the person types
+    the code from the email into the same form. The check answers with the confirmation page (or why
+    the link does not work) and spends nothing, so neither mail scanners that prefetch links nor ones
+    that run scripts can use it up. Only the POST from its Sign in button (`step=sign-in`) signs in.
+    """
     workspace = request.portal_workspace
+    next_url = _safe_next(request, request.POST.get("next", "") or request.GET.get("next", ""))
+    if request.method == "GET":
+        return _no_store(render(request, "portal/magic_open.html", {"next": next_url}))
+    token = request.POST.get("token", "").strip()[:MAX_TOKEN_LENGTH]
     try:
-        if request.method == "GET":
+        if request.POST.get("step") == "check":
             link = services.peek_magic_link(workspace=workspace, raw_token=token)
             return _no_store(
-                render(request, "portal/magic_confirm.html", {"link": link, "contact": link.contact})
+                render(
+                    request,
+                    "portal/magic_confirm.html",
+                    {"link": link, "contact": link.contact, "token": token, "next": next_url},
+                )
             )
         sign_in = services.consume_magic_link(
             workspace=workspace,
             raw_token=token,
-            ip=_client_ip(request),
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             previous_session_token=request.COOKIES.get(settings.PORTAL_SESSION_COOKIE),
         )
@@ -94,15 +113,7 @@ def magic_link(request: PortalRequest, slug: str, token: str) -> HttpResponse:
                 status=400,
             )
         )
-    next_url = request.POST.get("next", "")
-    if not (
-        next_url.startswith(portal_cookie_path(workspace))
-        and url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        next_url = reverse("portal:dashboard", kwargs={"slug": slug})
-    response = redirect(next_url)
+    response = redirect(next_url or reverse("portal:dashboard", kwargs={"slug": slug}))
     response.set_cookie(
         settings.PORTAL_SESSION_COOKIE,
         sign_in.raw_token,

@@ -3,13 +3,19 @@ with its own contact, and the outsiders (workspace B's staff and contact). Healt
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
+from io import StringIO
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client as HttpClient
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Contact, LinkPurpose, Role
@@ -79,14 +85,64 @@ def staff_client(user) -> HttpClient:
     return c
 
 
+def split_link(url: str) -> tuple[str, str]:
+    """An emailed sign-in URL (`…/p/<slug>/auth#t=<token>`) → (path, token), as the page's script sees it."""
+    path, _, fragment = url.removeprefix(settings.SITE_URL).partition("#")
+    return path, fragment.removeprefix("t=")
+
+
+def open_link(http: HttpClient, url: str, **fields):
+    """What the confirmation page shows for a link (the script's `step=check` POST; spends nothing)."""
+    path, token = split_link(url)
+    return http.post(path, {"step": "check", "token": token, **fields})
+
+
+def use_link(http: HttpClient, url: str, **fields):
+    """Press the confirmation page's Sign in button (`step=sign-in`): this spends the link."""
+    path, token = split_link(url)
+    return http.post(path, {"step": "sign-in", "token": token, **fields})
+
+
 def portal_client(contact: Contact) -> HttpClient:
     """An HTTP client signed in to the portal as `contact`, through the real magic-link flow."""
     c = HttpClient()
     url = services.issue_magic_link(contact=contact, purpose=LinkPurpose.LOGIN)
-    path = url.removeprefix(settings.SITE_URL)
-    response = c.post(path)
+    response = use_link(c, url)
     assert response.status_code == 302, response.content[:500]
     assert settings.PORTAL_SESSION_COOKIE in response.cookies
+    return c
+
+
+def totp_code(otpauth_uri: str) -> str:
+    """The current code for an otpauth:// URI, computed the way an authenticator app does (RFC 6238)."""
+    secret = parse_qs(urlsplit(otpauth_uri).query)["secret"][0]
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{totp(key):06d}"
+
+
+def enrol_totp(user) -> str:
+    """Enrol `user`'s admin TOTP device with the management command; returns its otpauth URI."""
+    out = StringIO()
+    call_command("admin_totp", user.email, stdout=out)
+    return out.getvalue().strip()
+
+
+def admin_client(user, password: str) -> HttpClient:
+    """An HTTP client signed in to the Django admin the only way there is: password and a TOTP code."""
+    uri = enrol_totp(user)
+    device = TOTPDevice.objects.get(user=user)  # the login form's device picker offers this one
+    c = HttpClient()
+    response = c.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": user.email,
+            "password": password,
+            "otp_device": device.persistent_id,
+            "otp_token": totp_code(uri),
+            "next": "/admin/",
+        },
+    )
+    assert response.status_code == 302, response.content[:800]
     return c
 
 

@@ -22,6 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"staff{n}@firm.example")
     full_name = factory.Sequence(lambda n: f"Staff {n}")
+    email_confirmed_at = factory.LazyFunction(timezone.now)  # people who exist already confirmed
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation

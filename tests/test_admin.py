@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accounts.models import User
-from tests.conftest import staff_client
+from tests.conftest import admin_client, staff_client
 
 APPS = ("accounts", "activity", "assessments", "projects", "proposals", "billing", "portal")
 
@@ -25,7 +25,7 @@ def test_every_model_is_registered():
 @pytest.mark.django_db
 def test_every_changelist_renders_for_a_superuser(world):
     root = User.objects.create_superuser(email="root@portal.example", password="root-pass-long-123")
-    http = staff_client(root)
+    http = admin_client(root, "root-pass-long-123")
     for model in admin.site._registry:
         if model._meta.app_label in APPS:
             url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")

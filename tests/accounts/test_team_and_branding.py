@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import Membership, Plan, StaffInvite, User, Workspace
-from tests.conftest import staff_client
+from tests.conftest import admin_client, staff_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,7 +141,7 @@ def test_staff_login_with_email_and_rate_limit(world, client):
 def test_admin_is_for_superusers_only(world, owner_http):
     assert owner_http.get("/admin/").status_code == 302
     root = User.objects.create_superuser(email="root@portal.example", password="root-pass-long-123")
-    assert staff_client(root).get("/admin/accounts/workspace/").status_code == 200
+    assert admin_client(root, "root-pass-long-123").get("/admin/accounts/workspace/").status_code == 200
 
 
 def test_owner_removes_a_member_and_cancels_an_invite(world, owner_http):

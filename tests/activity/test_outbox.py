@@ -101,5 +101,5 @@ def test_a_real_worker_on_redis_delivers_the_invite(world):
             while not mail.outbox and time.monotonic() < deadline:
                 time.sleep(0.1)
     assert [m.to for m in mail.outbox] == [["worker@secretco.example"]]
-    assert "/p/alpha/auth/" in mail.outbox[0].body
+    assert "/p/alpha/auth#t=" in mail.outbox[0].body
     assert OutboxMessage.objects.get().processed_at is not None

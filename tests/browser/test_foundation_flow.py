@@ -28,7 +28,7 @@ def test_contact_requests_a_link_signs_in_switches_theme_and_logs_out(world, liv
     page.click("button[type=submit]")
     page.wait_for_selector("text=Check your email")
     assert len(mail.outbox) == 1
-    path = re.search(r"/p/alpha/auth/[-\w]+", mail.outbox[0].body).group(0)
+    path = re.search(r"/p/alpha/auth#t=[-\w]+", mail.outbox[0].body).group(0)
 
     page.goto(live_server.url + path)
     assert page.locator("h1").inner_text().startswith("Sign in")

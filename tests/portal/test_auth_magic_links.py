@@ -15,27 +15,25 @@ from accounts import services
 from accounts.models import Contact, LinkPurpose, MagicLink, PortalSession
 from accounts.tokens import hash_token
 from activity.models import Event, OutboxMessage
+from tests.conftest import open_link, split_link, use_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _path(url: str) -> str:
-    return url.removeprefix(settings.SITE_URL)
-
-
 def _link_for(contact) -> str:
-    return _path(services.issue_magic_link(contact=contact, purpose=LinkPurpose.LOGIN))
+    return services.issue_magic_link(contact=contact, purpose=LinkPurpose.LOGIN)
 
 
 def _link_from_mail(message) -> str:
-    match = re.search(r"(/p/[-\w]+/auth/[-\w]+)", message.body)
+    match = re.search(r"(/p/[-\w]+/auth#t=[-\w]+)", message.body)
     assert match, message.body
     return match.group(1)
 
 
 def test_token_is_long_random_and_only_its_hash_is_stored(world):
     url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN)
-    raw = url.rsplit("/", 1)[1]
+    path, raw = split_link(url)
+    assert path == "/p/alpha/auth" and raw not in path  # the token is only in the fragment
     assert len(raw) >= 43  # 32 bytes, base64url
     link = MagicLink.objects.get()
     assert link.token_hash == hash_token(raw)
@@ -45,9 +43,10 @@ def test_token_is_long_random_and_only_its_hash_is_stored(world):
 
 
 def test_get_shows_confirmation_and_does_not_spend_the_link(world, client):
-    path = _link_for(world.contact)
-    for _ in range(3):  # a mail scanner prefetching the link changes nothing
-        response = client.get(path)
+    link = _link_for(world.contact)
+    for _ in range(3):  # a mail scanner prefetching the link (or running its script) changes nothing
+        assert client.get(split_link(link)[0]).status_code == 200
+        response = open_link(client, link)
         assert response.status_code == 200
         assert b"Sign in" in response.content
         assert settings.PORTAL_SESSION_COOKIE not in response.cookies
@@ -57,8 +56,8 @@ def test_get_shows_confirmation_and_does_not_spend_the_link(world, client):
 
 
 def test_post_signs_in_once_and_second_post_fails(world, client):
-    path = _link_for(world.contact)
-    first = client.post(path)
+    link = _link_for(world.contact)
+    first = use_link(client, link)
     assert first.status_code == 302
     assert first["Location"] == reverse("portal:dashboard", kwargs={"slug": "alpha"})
     cookie = first.cookies[settings.PORTAL_SESSION_COOKIE]
@@ -68,7 +67,7 @@ def test_post_signs_in_once_and_second_post_fails(world, client):
     assert Event.objects.filter(verb="portal.login", actor_contact=world.contact).count() == 1
 
     other_browser = client_class_fresh()
-    second = other_browser.post(path)
+    second = use_link(other_browser, link)
     assert second.status_code == 400
     assert b"already been used" in second.content
     assert settings.PORTAL_SESSION_COOKIE not in second.cookies
@@ -82,9 +81,9 @@ def client_class_fresh():
 
 
 def test_expired_link_shows_friendly_page_with_new_link_form(world, client):
-    path = _link_for(world.contact)
+    link = _link_for(world.contact)
     MagicLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = client.post(path)
+    response = use_link(client, link)
     assert response.status_code == 400
     body = response.content.decode()
     assert "expired" in body
@@ -93,21 +92,21 @@ def test_expired_link_shows_friendly_page_with_new_link_form(world, client):
 
 
 def test_link_is_bound_to_its_workspace(world, client):
-    path = _link_for(world.contact).replace("/p/alpha/", "/p/bravo/")
-    response = client.post(path)
+    link = _link_for(world.contact).replace("/p/alpha/", "/p/bravo/")
+    response = use_link(client, link)
     assert response.status_code == 400
     assert MagicLink.objects.get().used_at is None
 
 
 @pytest.mark.parametrize("block", ["revoked", "disabled"])
 def test_revoked_contact_or_disabled_portal_cannot_use_a_link(world, client, block):
-    path = _link_for(world.contact)
+    link = _link_for(world.contact)
     if block == "revoked":
         services.revoke_contact(contact=world.contact, actor=world.owner)
     else:
         services.disable_portal(client=world.client, actor=world.owner)
-    assert client.get(path).status_code == 400
-    assert client.post(path).status_code == 400
+    assert open_link(client, link).status_code == 400
+    assert use_link(client, link).status_code == 400
     assert PortalSession.objects.count() == 0
     fresh = Contact.objects.select_related("client").get(pk=world.contact.pk)
     with pytest.raises(services.PortalAccessError):
@@ -115,7 +114,7 @@ def test_revoked_contact_or_disabled_portal_cannot_use_a_link(world, client, blo
 
 
 def test_garbage_token_is_a_friendly_400(world, client):
-    response = client.get("/p/alpha/auth/not-a-real-token")
+    response = open_link(client, "/p/alpha/auth#t=not-a-real-token")
     assert response.status_code == 400
     assert b"not valid" in response.content
 
@@ -137,7 +136,7 @@ def test_self_service_login_sends_a_link_only_to_active_contacts(world, client):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["pat@secretco.example"]
     # The mailed link works.
-    assert client.post(_link_from_mail(mail.outbox[0])).status_code == 302
+    assert use_link(client, _link_from_mail(mail.outbox[0])).status_code == 302
 
 
 def test_login_does_the_same_work_for_known_and_unknown_addresses(world, client):
@@ -215,7 +214,7 @@ def test_magic_link_command(world):
 
     out = StringIO()
     call_command("magic_link", world.contact.email, workspace="alpha", stdout=out)
-    assert re.match(r"^http://[^/]+/p/alpha/auth/[-\w]{43,}$", out.getvalue().strip())
+    assert re.match(r"^http://[^/]+/p/alpha/auth#t=[-\w]{43,}$", out.getvalue().strip())
     services.revoke_contact(contact=world.contact, actor=world.owner)
     with pytest.raises(CommandError, match="revoked"):
         call_command("magic_link", world.contact.email, workspace="alpha", stdout=StringIO())

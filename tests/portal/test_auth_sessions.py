@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Contact, LinkPurpose, PortalSession
-from tests.conftest import portal_client, staff_client
+from tests.conftest import portal_client, staff_client, use_link
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_disable_portal_ends_sessions_and_blocks_new_links(world):
     url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN)
     services.disable_portal(client=world.client, actor=world.owner)
     assert not _dashboard_ok(http)
-    assert http.post(url.removeprefix(settings.SITE_URL)).status_code == 400  # outstanding link dead too
+    assert use_link(http, url).status_code == 400  # outstanding link dead too
     with pytest.raises(services.PortalAccessError):
         services.issue_magic_link(contact=Contact.objects.get(pk=world.contact.pk), purpose=LinkPurpose.LOGIN)
 
@@ -87,7 +87,7 @@ def test_login_rotates_the_session(world):
     http = portal_client(world.contact)
     old = http.cookies[settings.PORTAL_SESSION_COOKIE].value
     url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN)
-    http.post(url.removeprefix(settings.SITE_URL))
+    use_link(http, url)
     new = http.cookies[settings.PORTAL_SESSION_COOKIE].value
     assert new != old
     sessions = PortalSession.objects.order_by("created_at")
@@ -128,13 +128,9 @@ def test_session_cookie_of_one_workspace_is_useless_in_another(world):
 
 
 def test_next_parameter_only_returns_inside_the_portal(world, client):
-    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN).removeprefix(
-        settings.SITE_URL
-    )
-    response = client.post(url, {"next": "https://evil.example/steal"})
+    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN)
+    response = use_link(client, url, next="https://evil.example/steal")
     assert response["Location"] == DASH
-    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN).removeprefix(
-        settings.SITE_URL
-    )
-    response = client.post(url, {"next": "/p/alpha/?tab=x"})
+    url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN)
+    response = use_link(client, url, next="/p/alpha/?tab=x")
     assert response["Location"] == "/p/alpha/?tab=x"
