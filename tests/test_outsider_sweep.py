@@ -203,6 +203,8 @@ PUBLIC = {
     "accounts:join": "a staff-invitation link: the token is the capability (the sweep's is bogus)",
     "portal:login": "queues a sign-in link for any address typed in, saying the same either way",
     "portal:magic-link": "a sign-in link: the token is the capability (the sweep's is bogus)",
+    "accounts:confirm-email": "an owner's confirmation link: the token is the capability (the sweep's is bogus)",
+    "accounts:signup-sent": "the 'check your email' page after signing up, the same for everyone",
 }
 
 # URLs whose view takes GET but whose insider GET is not a 200: (status, why).
@@ -213,17 +215,21 @@ INSIDER_GET_STATUS = {
         "bogus token (a real one is a capability an outsider could use); real invitations are "
         "tested in tests/accounts/test_team_and_branding.py",
     ),
-    "portal:magic-link": (
+    "accounts:confirm-email": (
         400,
-        "bogus token (a real one is a capability an outsider could use); real links are tested in "
-        "tests/portal/test_auth_magic_links.py",
+        "bogus token (a real one is a capability); the real flow is tested in tests/accounts/test_signup.py",
     ),
 }
 
 # URLs whose view takes POST but whose insider POST cannot be accepted: (status, why).
 INSIDER_POST_STATUS = {
     "accounts:join": INSIDER_GET_STATUS["accounts:join"],
-    "portal:magic-link": INSIDER_GET_STATUS["portal:magic-link"],
+    "portal:magic-link": (
+        400,
+        "bogus token in the body (a real one is a capability an outsider could use); real links are "
+        "tested in tests/portal/test_auth_magic_links.py and test_magic_link_fragment.py",
+    ),
+    "accounts:confirm-email": INSIDER_GET_STATUS["accounts:confirm-email"],
     "accounts:password-reset-confirm": (
         200,
         "bogus token: the page says the link is invalid and changes nothing; the real flow is tested "
@@ -587,7 +593,7 @@ def session_ids(http: HttpClient) -> set[str]:
 class Sweep:
     world: World
     actors: dict[str, Actor] = field(default_factory=dict)
-    own_sessions: set[str] = field(default_factory=set)  # the outsiders' sessions, never compared
+    own_sessions: set[str] = field(default_factory=set)  # the actors' own sessions, never compared
 
     def __post_init__(self) -> None:
         load_registrations()
@@ -598,6 +604,15 @@ class Sweep:
             self.actors[label] = Actor(label, make, self.world)
         for label in OUTSIDERS:
             self.own_sessions |= session_ids(self.actors[label].http)
+        # The insiders' staff sessions stamp their own last use (the idle timeout): their own business.
+        # Their portal sessions stay compared: an outsider ending A's contact's session is a change.
+        for label, actor in self.actors.items():
+            if (
+                label not in OUTSIDERS
+                and (c := actor.http.cookies.get(settings.SESSION_COOKIE_NAME))
+                and c.value
+            ):
+                self.own_sessions.add(c.value)
         w = self.world
         self.outsider_people = {
             ("user", w.outsider_staff.pk),

@@ -55,6 +55,8 @@ kwarg_source("membership_id", lambda w: w.objs.member_membership)
 kwarg_source("invite_id", lambda w: w.objs.pending_invite)
 kwarg_source("token", lambda w: BOGUS_TOKEN, url="accounts:join")
 kwarg_source("token", lambda w: BOGUS_TOKEN, url="accounts:password-reset-confirm")
+kwarg_source("token", lambda w: BOGUS_TOKEN, url="accounts:confirm-email")
+kwarg_source("uidb64", lambda w: urlsafe_base64_encode(force_bytes(w.owner.pk)), url="accounts:confirm-email")
 kwarg_source(
     "uidb64", lambda w: urlsafe_base64_encode(force_bytes(w.owner.pk)), url="accounts:password-reset-confirm"
 )
@@ -80,6 +82,8 @@ post_data(
     own_session=True,
 )
 post_data("accounts:logout", lambda w: {}, own_session=True)
+post_data("accounts:confirm-email", lambda w: {}, own_session=True)
+post_data("accounts:confirm-email-resend", lambda w: {})
 post_data("accounts:password-reset", lambda w: {"email": w.owner.email})
 post_data(
     "accounts:password-reset-confirm",

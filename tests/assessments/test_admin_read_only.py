@@ -11,7 +11,7 @@ from accounts.models import User
 from activity.models import Event, EventChain
 from assessments.models import Assessment, EvidenceFile, EvidenceRequest, RequestMessage, Status
 from assessments.services import post_message, upload_file
-from tests.conftest import staff_client
+from tests.conftest import admin_client
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture
 def root_http(world):
     root = User.objects.create_superuser(email="root@portal.example", password="root-pass-long-123")
-    return staff_client(root)
+    return admin_client(root, "root-pass-long-123")  # password and TOTP, as the admin requires
 
 
 @pytest.fixture
