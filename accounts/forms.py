@@ -55,11 +55,32 @@ class InviteContactForm(forms.Form):
     company = forms.CharField(label="Company", required=False, disabled=True)
     job_title = forms.CharField(label="Job title", max_length=150, required=False)
 
-    def __init__(self, *args, client: Client, **kwargs):
+    def __init__(self, *args, client: Client, offer_sharing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         # Company is the client itself: shown for context, never taken from the POST body.
         self.fields["company"].initial = client.name
         self.fields["company"].widget.attrs["readonly"] = True
+        # From the client page: what to share, per section that is shared per contact (core/sections.py).
+        self.share_sections = []
+        for section in sections() if offer_sharing else []:
+            if section.share_options is None or section.share is None:
+                continue
+            options = section.share_options(client)
+            if not options:
+                continue
+            self.share_sections.append(section)
+            self.fields[f"share_{section.key}"] = forms.MultipleChoiceField(
+                label=f"Share {section.label.lower()}",
+                choices=[(o.value, o.label) for o in options],
+                initial=[o.value for o in options if o.checked],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text="Open ones are ticked. The contact sees only what is shared with them.",
+            )
+
+    def shares(self) -> list[tuple]:
+        """[(section, chosen values)] to grant once the contact exists."""
+        return [(s, self.cleaned_data.get(f"share_{s.key}") or []) for s in self.share_sections]
 
 
 class VisibilityForm(forms.Form):

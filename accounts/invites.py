@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -25,21 +26,25 @@ def invite_dialog(
     page_template: str,
     extra: dict | None = None,
     sent_note: str = "",
+    offer_sharing: bool = False,
 ) -> HttpResponse:
     """The Invite Client dialog, shared by the client hub and the assessment page.
 
     htmx gets the dialog fragment (errors re-render it with 200: htmx only swaps 2xx answers); without
     JavaScript it is a full page. `send(email=, name=, job_title=, actor=)` does the inviting.
     """
-    form = InviteContactForm(request.POST or None, client=client)
+    form = InviteContactForm(request.POST or None, client=client, offer_sharing=offer_sharing)
     if request.method == "POST" and form.is_valid():
         try:
-            result = send(
-                email=form.cleaned_data["email"],
-                name=form.cleaned_data["name"],
-                job_title=form.cleaned_data["job_title"],
-                actor=request.user,
-            )
+            with transaction.atomic():
+                result = send(
+                    email=form.cleaned_data["email"],
+                    name=form.cleaned_data["name"],
+                    job_title=form.cleaned_data["job_title"],
+                    actor=request.user,
+                )
+                for section, values in form.shares():
+                    section.share(contact=result.contact, values=values, actor=request.user)
         except services.ServiceError as exc:
             form.add_error(None, str(exc))
         else:

@@ -33,6 +33,7 @@ from accounts.models import Client, Contact, Membership, StaffInvite, User
 from accounts.ratelimits import StaffLoginThrottle, post_email_key
 from activity.models import Event
 from core.http import client_ip
+from core.sections import sections
 from core.types import StaffRequest
 from files.policies import accepts_uploads
 
@@ -212,7 +213,15 @@ def client_list(request: StaffRequest) -> HttpResponse:
 
 
 def _hub_context(request: StaffRequest, client: Client, **extra) -> dict:
-    contacts = Contact.objects.for_client(client).select_related("client").order_by("-invited_at")
+    contacts = list(Contact.objects.for_client(client).select_related("client").order_by("-invited_at"))
+    # What each contact can see, from the sections shared per contact (e.g. which assessments).
+    for contact in contacts:
+        contact.shared = []
+    for section in sections():
+        if section.shared_with is not None and client.shows(section.key):
+            seen = section.shared_with(contacts)
+            for contact in contacts:
+                contact.shared += seen.get(contact.pk, [])
     return {
         "client": client,
         "contacts": contacts,
@@ -250,6 +259,7 @@ def contact_invite(request: StaffRequest, client_id: int) -> HttpResponse:
         success_template="accounts/_invite_success.html",
         success_context=context,
         page_template="accounts/invite_page.html",
+        offer_sharing=True,
     )
 
 

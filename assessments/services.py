@@ -167,6 +167,31 @@ def invite_to_assessment(
 
 
 @transaction.atomic
+def grant_assessment_access(*, contact: Contact, assessment_ids, actor: User) -> list[AssessmentAccess]:
+    """Share these assessments of the contact's own client with the contact (ids of other clients' or
+    other workspaces' assessments are ignored, never granted)."""
+    wanted = {int(i) for i in assessment_ids if str(i).isdigit()}
+    assessments = Assessment.objects.for_workspace(contact.workspace).filter(
+        client_id=contact.client_id, pk__in=wanted
+    )
+    granted = []
+    for assessment in assessments:
+        access, created = AssessmentAccess.objects.get_or_create(
+            assessment=assessment, contact=contact, defaults={"granted_by": actor}
+        )
+        if created:
+            granted.append(access)
+            log_assessment_event(
+                assessment,
+                "assessment.access_granted",
+                user=actor,
+                contact_id=contact.pk,
+                email=contact.email,
+            )
+    return granted
+
+
+@transaction.atomic
 def revoke_assessment_access(*, access: AssessmentAccess, actor: User) -> None:
     assessment, contact = access.assessment, access.contact
     AssessmentAccess.objects.filter(pk=access.pk).delete()

@@ -17,6 +17,13 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class ShareOption:
+    value: str
+    label: str
+    checked: bool  # shared unless staff untick it
+
+
+@dataclass(frozen=True)
 class Section:
     key: str  # stored in Client.hidden_sections; never rename once shipped
     label: str  # nav entry and staff toggle
@@ -34,6 +41,13 @@ class Section:
     widget_context: Callable[[Any], dict] | None = None
     # Narrow a client's feed further (e.g. events of assessments this contact was not invited to).
     feed_filter: Callable[[Any, Any], Any] | None = None
+    # For sections shared per contact (assessments): what staff may share when inviting from the client
+    # page — `share_options(client)` → [ShareOption] — how to grant the chosen ones —
+    # `share(contact=, values=, actor=)` — and what each contact can see —
+    # `shared_with(contacts)` → {contact_id: [label, …]}, shown in the client's contacts table.
+    share_options: Callable[[Any], list[ShareOption]] | None = None
+    share: Callable[..., None] | None = None
+    shared_with: Callable[[list], dict[int, list[str]]] | None = None
 
     def owns(self, url_name: str | None) -> bool:
         return bool(url_name) and any(url_name.startswith(p) for p in self.url_prefixes)
