@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils.http import content_disposition_header
 
+from files.filetypes import name_for
 from files.uploads import STORE_ERRORS, friendly_type
 
 logger = logging.getLogger(__name__)
@@ -400,7 +401,7 @@ def raw_response(record) -> FileResponse:
         raise Http404("File store unreachable") from exc
     response = FileResponse(handle, content_type=record.content_type)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=record.original_name
+        as_attachment=False, filename=name_for(record.original_name, record.content_type)
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = RAW_CSP[kind]
