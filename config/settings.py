@@ -259,6 +259,8 @@ IMPORT_ALLOWED_TYPES = env.list("IMPORT_ALLOWED_TYPES", default=["text/csv", "te
 # Uploads above this many bytes stream to a temporary file instead of memory (Django's default, made explicit).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+# Descriptions (Markdown) longer than this are refused by forms and the CSV import.
+EVIDENCE_DESCRIPTION_MAX_CHARS = env.int("EVIDENCE_DESCRIPTION_MAX_CHARS", default=20_000)
 # Built evidence packages are deleted after this many days (a fresh export rebuilds one at any time).
 EVIDENCE_PACKAGE_RETENTION_DAYS = env.int("EVIDENCE_PACKAGE_RETENTION_DAYS", default=14)
 FILE_UPLOAD_HANDLERS = [
