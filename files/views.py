@@ -9,10 +9,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from files import previews
+from files import preview_jobs, previews
 from files.downloads import file_response
 
 PAGE_TEMPLATE = "files/preview_page.html"
+# While a table is being built the preview section polls the page; htmx gets only this fragment.
+SECTION_TEMPLATE = "files/_preview_section.html"
 
 
 def preview_page(
@@ -34,10 +36,13 @@ def preview_page(
         back_url=back_url,
         back_label=back_label,
         extra_details=extra_details,
+        preview=preview_jobs.preview_for(record),
     )
-    return render(
-        request, PAGE_TEMPLATE, {**context, **(extra_context or {}), "base_template": base_template}
-    )
+    context = {**context, **(extra_context or {}), "base_template": base_template}
+    context["poll_url"] = request.get_full_path()
+    if getattr(request, "htmx", False):
+        return render(request, SECTION_TEMPLATE, context)
+    return render(request, PAGE_TEMPLATE, context)
 
 
 def raw(record) -> HttpResponse:
