@@ -272,6 +272,11 @@ PREVIEW_CSV_LINE_MAX_CHARS = env.int("PREVIEW_CSV_LINE_MAX_CHARS", default=64 * 
 PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=7 * 24 * 3600)
 PREVIEW_TASK_SOFT_TIME_LIMIT = env.int("PREVIEW_TASK_SOFT_TIME_LIMIT", default=20)
 PREVIEW_TASK_TIME_LIMIT = env.int("PREVIEW_TASK_TIME_LIMIT", default=30)
+if not 0 < PREVIEW_TASK_SOFT_TIME_LIMIT < PREVIEW_TASK_TIME_LIMIT:
+    # The soft limit turns into a cached "could not be previewed"; the hard one kills the worker's child.
+    raise ImproperlyConfigured(
+        "PREVIEW_TASK_SOFT_TIME_LIMIT must be positive and below PREVIEW_TASK_TIME_LIMIT"
+    )
 # Descriptions (Markdown) longer than this are refused by forms and the CSV import.
 EVIDENCE_DESCRIPTION_MAX_CHARS = env.int("EVIDENCE_DESCRIPTION_MAX_CHARS", default=20_000)
 # Built evidence packages are deleted after this many days (a fresh export rebuilds one at any time).
