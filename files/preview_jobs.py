@@ -35,14 +35,21 @@ def cache_key(record) -> str:
     return f"files:preview:v{PREVIEW_VERSION}:{kind}:{record.sha256}:{record.size}"
 
 
-def _store(key: str, preview: Preview) -> Preview:
+# A worker that could not reach the store reports that for this long (the page stops polling and says so),
+# then the next view tries again: an outage is never cached as the file's preview.
+UNREACHABLE_SECONDS = 60
+
+
+def _store(key: str, preview: Preview, *, unreachable_seconds: int = 0) -> Preview:
     if preview.cacheable:
         cache.set(key, preview, settings.PREVIEW_CACHE_SECONDS)
+    elif unreachable_seconds:
+        cache.set(key, preview, unreachable_seconds)
     return preview
 
 
-def build_and_store(record) -> Preview:
-    return _store(cache_key(record), build_preview(record))
+def build_and_store(record, *, unreachable_seconds: int = 0) -> Preview:
+    return _store(cache_key(record), build_preview(record), unreachable_seconds=unreachable_seconds)
 
 
 def preview_for(record) -> Preview:
@@ -100,6 +107,7 @@ def build_preview_task(model_label: str, pk: int) -> None:
         return
     key = cache_key(record)
     try:
-        build_and_store(record)  # a soft time limit inside becomes a cached "could not be previewed"
+        # A soft time limit inside becomes a cached "could not be previewed".
+        build_and_store(record, unreachable_seconds=UNREACHABLE_SECONDS)
     finally:
-        cache.delete(f"{key}:pending")
+        cache.delete_many([f"{key}:pending", f"{key}:attempts"])  # it reported back: not a lost build

@@ -282,3 +282,19 @@ def test_the_task_caches_a_tripped_guard_as_could_not_be_previewed(world, store,
     preview_jobs.build_preview_task(record._meta.label, record.pk)
     cached = cache.get(preview_jobs.cache_key(record))
     assert cached.error == previews.TOO_LARGE and cached.table is None
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+def test_a_worker_that_cannot_reach_the_store_stops_the_polling_briefly(world, store):
+    record = store("ledger.csv", csv_bytes(3), "text/csv")
+    default_storage.delete(record.file.name)
+    key = preview_jobs.cache_key(record)
+    cache.set(f"{key}:attempts", 1, 60)
+    preview_jobs.build_preview_task(record._meta.label, record.pk)
+    assert cache.get(f"{key}:attempts") is None  # it reported back: not counted as a lost build
+    response = staff_client(world.owner).get(staff_preview(record))
+    assert "could not be read from storage" in response.content.decode()
+    assert not response.context["preview"].pending
+    # Kept only briefly, then tried again: an outage is never cached as the file's preview.
+    redis = cache._cache.get_client(key)
+    assert 0 < redis.ttl(cache.make_and_validate_key(key)) <= preview_jobs.UNREACHABLE_SECONDS
