@@ -437,8 +437,9 @@ def check_xlsx_parts(infos: list[zipfile.ZipInfo]) -> None:
     """Refuse a workbook whose XML parts would cost too much before openpyxl sees any of it.
 
     openpyxl parses the shared strings (and styles, the workbook, …) whole, even read-only: a 446 KB file
-    whose sharedStrings.xml inflates to 182 MB took 96 s and 1.15 GB. Each XML part has a cap (settings);
-    pictures and other binary parts are never parsed by a read-only load, so only the total bounds them.
+    whose sharedStrings.xml inflates to 182 MB took 96 s and 1.15 GB. Every part has a cap (settings):
+    shared strings and sheets their own, other XML parts a smaller one, and a part with any other name
+    (pictures, say) the shared-strings cap, since [Content_Types].xml can make openpyxl parse any part.
     The sizes are the ones the archive declares: `zipfile` never inflates a member past its declared
     size (it stops there and fails the CRC), so a lying header cannot get more through.
     """
@@ -449,14 +450,12 @@ def check_xlsx_parts(infos: list[zipfile.ZipInfo]) -> None:
         raise TooLarge(f"XLSX inflates to {inflated} bytes, over the preview limit")
     for info in infos:
         name = info.filename
-        if not name.lower().endswith((".xml", ".rels")):
-            continue
-        if _SHARED_STRINGS_PART.match(name):
-            cap = settings.PREVIEW_XLSX_SHARED_STRINGS_MAX_BYTES
-        elif _SHEET_PART.match(name):
+        if _SHEET_PART.match(name):
             cap = settings.PREVIEW_XLSX_SHEET_MAX_BYTES
-        else:
+        elif name.lower().endswith((".xml", ".rels")) and not _SHARED_STRINGS_PART.match(name):
             cap = settings.PREVIEW_XLSX_PART_MAX_BYTES
+        else:
+            cap = settings.PREVIEW_XLSX_SHARED_STRINGS_MAX_BYTES
         if info.file_size > cap:
             raise TooLarge(f"{name} inflates to {info.file_size} bytes, over the {cap}-byte preview limit")
 

@@ -130,6 +130,13 @@ def test_every_other_xml_part_has_a_cap_too():
         previews.xlsx_table(io.BytesIO(xlsx_bytes(3)))
 
 
+def test_a_part_under_another_name_is_capped_too():
+    # [Content_Types].xml may declare any part as the shared strings: a name is no excuse.
+    data = bomb_xlsx("xl/media/image1.png", 12 * MB)
+    with pytest.raises(previews.TooLarge, match="xl/media/image1.png"):
+        previews.xlsx_table(io.BytesIO(data))
+
+
 def test_a_workbook_under_the_caps_still_previews():
     table = previews.xlsx_table(io.BytesIO(xlsx_bytes(5000)))
     assert table.shown == 200 and table.remaining == 4800
