@@ -25,9 +25,12 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_VERSION = 2
 HEAVY_KINDS = frozenset({Kind.CSV, Kind.XLSX})
-# A build that never reported back (its worker was killed at the hard limit, or died) is queued again
-# once; after that the file is shown as not previewable instead of polling for ever.
+# A build that never reported back (its worker was killed at the hard limit, or died, or no worker runs)
+# is queued again once; after that the file is shown as not previewable, for an hour rather than for
+# PREVIEW_CACHE_SECONDS: a file that kills workers costs at most two builds an hour, and an outage of the
+# workers is not remembered for a week.
 MAX_ATTEMPTS = 2
+LOST_BUILD_SECONDS = 3600
 
 
 def cache_key(record) -> str:
@@ -70,7 +73,9 @@ def preview_for(record) -> Preview:
     attempts = _count_attempt(key)
     if attempts > MAX_ATTEMPTS:
         logger.warning("preview of stored file %s never finished after %s attempts", record.pk, attempts - 1)
-        return _store(key, Preview(kind=kind, error=UNREADABLE))
+        failed = Preview(kind=kind, error=UNREADABLE)
+        cache.set(key, failed, LOST_BUILD_SECONDS)
+        return failed
     try:
         build_preview_task.delay(record._meta.label, record.pk)
     except Exception:  # noqa: BLE001 - broker down: the guards bound the work, so build it here
@@ -84,11 +89,11 @@ def preview_for(record) -> Preview:
 
 def _count_attempt(key: str) -> int:
     attempts_key = f"{key}:attempts"
-    cache.add(attempts_key, 0, settings.PREVIEW_CACHE_SECONDS)
+    cache.add(attempts_key, 0, LOST_BUILD_SECONDS)
     try:
         return cache.incr(attempts_key)
     except ValueError:  # expired between add and incr
-        cache.add(attempts_key, 1, settings.PREVIEW_CACHE_SECONDS)
+        cache.add(attempts_key, 1, LOST_BUILD_SECONDS)
         return 1
 
 

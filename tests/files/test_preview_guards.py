@@ -282,6 +282,9 @@ def test_a_build_that_never_reports_back_ends_as_not_previewable(world, store):
     response = staff_client(world.owner).get(staff_preview(record))
     assert response.context["preview"].error == previews.UNREADABLE
     assert "could not be previewed" in response.content.decode()
+    # Remembered for an hour, not a week: stopped workers are not the file's fault.
+    redis = cache._cache.get_client(key)
+    assert 0 < redis.ttl(cache.make_and_validate_key(key)) <= preview_jobs.LOST_BUILD_SECONDS
 
 
 def test_the_task_caches_a_tripped_guard_as_could_not_be_previewed(world, store, shared_strings_bomb):
