@@ -18,7 +18,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from files import preview_jobs, previews, tables
+from files import preview_jobs, previews
 from tests.conftest import portal_client, staff_client
 from tests.factories import EvidenceFileFactory
 from tests.files.test_previews import XLSX, csv_bytes, xlsx_bytes
@@ -171,7 +171,7 @@ def test_delimiter_is_counted_not_sniffed(monkeypatch):
     ],
 )
 def test_choose_delimiter(text, delimiter):
-    assert tables.choose_delimiter(text) == delimiter
+    assert previews.choose_delimiter(text) == delimiter
 
 
 def test_a_30_mb_single_line_is_read_in_bounded_chunks():
@@ -192,7 +192,7 @@ def test_a_30_mb_single_line_is_read_in_bounded_chunks():
 def test_lines_never_exceed_the_cap_whatever_the_chunks():
     flags: dict = {}
     chunks = [b"x" * 1000] * 50 + [b"\nshort\n", b"y" * 3000]
-    lines = list(tables._decoded_lines(b"", chunks, "utf-8", flags, line_cap=256))
+    lines = list(previews._decoded_lines(b"", chunks, "utf-8", flags, line_cap=256))
     assert [len(line) for line in lines] == [257, 6, 256]
     assert lines[1] == "short\n" and flags["cut_lines"] == 2
 
