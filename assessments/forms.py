@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from accounts.models import Client, User, Workspace
 from assessments.files import REQUEST_IMPORT
+from assessments.markup import description_max_chars
 from assessments.models import Assessment, EvidenceRequest, Priority, Status
 from files.uploads import human_size
 
@@ -52,6 +54,11 @@ class EvidenceRequestForm(forms.ModelForm):
     def __init__(self, *args, workspace: Workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = _members(workspace)
+        # Bounded like every input that is rendered (the import applies the same limit per row).
+        description = self.fields["description"]
+        description.max_length = description_max_chars()
+        description.validators.append(MaxLengthValidator(description.max_length))
+        description.widget.attrs["maxlength"] = str(description.max_length)
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(self.instance.tags or [])
 

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from assessments.markup import description_max_chars
 from assessments.models import Assessment, EvidenceRequest, Priority, requirement_sort_key
 
 SAMPLE_CSV = Path(__file__).parent / "data" / "pci_dss_evidence_requests.csv"
@@ -51,31 +52,82 @@ class Preview:
         return [r for r in self.rows if not r.ok]
 
 
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")  # a spreadsheet may add midnight
+SLASH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+class DateRefused(ValueError):
+    """The message is fit for the row's error list."""
+
+
 def _parse_date(value: str) -> date | None:
+    """An ISO date (YYYY-MM-DD), or None for a blank cell. Anything else is refused, never guessed.
+
+    `05/12/2026` is 5 December in most of the world and May 12 in the US: the importer cannot know which
+    was meant, so it asks. `31/12/2026` can only be day-first, but a file that writes dates that way
+    likely holds ambiguous ones too; the error says what to write instead.
+    """
     value = value.strip()
     if not value:
         return None
-    for parse in (date.fromisoformat,):
+    shown = value[:20]
+    iso = ISO_DATE.match(value)
+    if iso:
         try:
-            return parse(value)
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
         except ValueError:
-            pass
-    m = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", value)  # US style, as spreadsheets export it
-    if m:
+            raise DateRefused(f"Due date “{shown}” is not a real date.") from None
+    slash = SLASH_DATE.match(value)
+    if slash:
+        first, second, year = int(slash[1]), int(slash[2]), int(slash[3])
+        readings = []
+        for day, month in ((first, second), (second, first)):
+            try:
+                readings.append(date(year, month, day))
+            except ValueError:
+                pass
+        if len(readings) == 2 and readings[0] != readings[1]:
+            a, b = readings
+            raise DateRefused(
+                f"Due date “{shown}” is ambiguous: {a.day} {a:%B %Y} or {b.day} {b:%B %Y}? "
+                f"Write it as {a.isoformat()} or {b.isoformat()}."
+            )
+        if readings:
+            raise DateRefused(f"Due date “{shown}” must be written as YYYY-MM-DD: {readings[0].isoformat()}.")
+        raise DateRefused(f"Due date “{shown}” is not a real date.")
+    raise DateRefused(f"Due date “{shown}” is not a date (use YYYY-MM-DD).")
+
+
+def _records(reader: csv.DictReader, rows: list[Row]):
+    """The reader's rows until one cannot be read (a field over the csv module's size limit, say): that one
+    becomes a row error and reading stops there, since the rest of the file cannot be trusted to line up."""
+    while True:
         try:
-            return date(int(m[3]), int(m[1]), int(m[2]))
-        except ValueError:
-            return None
-    raise ValueError(value)
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            rows.append(
+                Row(
+                    reader.line_num,
+                    {},
+                    [f"This row could not be read ({exc}); rows after it were not imported."],
+                )
+            )
+            return
+        yield raw
 
 
 def parse_csv(text: str, *, assessment: Assessment | None = None) -> Preview:
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        return Preview(rows=[], header_error=f"The header row could not be read ({exc}).")
+    if not fieldnames:
         return Preview(rows=[], header_error="The file is empty.")
     header = {
-        name: ALIASES.get((name or "").strip().lower(), (name or "").strip().lower())
-        for name in reader.fieldnames
+        name: ALIASES.get((name or "").strip().lower(), (name or "").strip().lower()) for name in fieldnames
     }
     missing = {"requirement", "title"} - set(header.values())
     if missing:
@@ -93,7 +145,7 @@ def parse_csv(text: str, *, assessment: Assessment | None = None) -> Preview:
         }
     seen: set[tuple[str, str]] = set()
     rows: list[Row] = []
-    for index, raw in enumerate(reader):
+    for index, raw in enumerate(_records(reader, rows)):
         line = index + 2  # header is line 1
         if index >= MAX_ROWS:
             rows.append(Row(line, {}, [f"Only the first {MAX_ROWS} rows are imported."]))
@@ -117,9 +169,13 @@ def parse_csv(text: str, *, assessment: Assessment | None = None) -> Preview:
             row.errors.append(f"Priority “{priority[:20]}” is not one of critical, high, medium, low.")
         try:
             due = _parse_date(values.get("due_date", ""))
-        except ValueError:
+        except DateRefused as exc:
             due = None
-            row.errors.append(f"Due date “{values.get('due_date', '')[:20]}” is not a date (use YYYY-MM-DD).")
+            row.errors.append(str(exc))
+        description = values.get("description", "")
+        if len(description) > description_max_chars():
+            row.errors.append(f"Description is longer than {description_max_chars():,} characters.")
+            description = ""  # never kept or echoed back: the row is refused
         key = (requirement_sort_key(requirement), title.lower())
         if row.ok and key in existing:
             row.errors.append("This assessment already has this request.")
@@ -129,7 +185,7 @@ def parse_csv(text: str, *, assessment: Assessment | None = None) -> Preview:
         row.data = {
             "requirement": requirement,
             "title": title,
-            "description": values.get("description", ""),
+            "description": description,
             "priority": priority,
             "due_date": due,
             "tags": values.get("tags", ""),

@@ -14,8 +14,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import section_hidden
+from assessments.markup import render_markdown
 from files.models import StoredFile
 
 
@@ -180,6 +182,9 @@ class EvidenceRequest(models.Model):
     requirement_key = models.CharField(max_length=200, editable=False, db_index=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, help_text="Markdown.")
+    # `description` rendered and sanitised (assessments.markup) whenever it is saved: pages show this and
+    # never parse Markdown while answering a request.
+    description_html = models.TextField(blank=True, editable=False)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
     due_date = models.DateField(null=True, blank=True)
@@ -207,9 +212,20 @@ class EvidenceRequest(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.requirement = self.requirement.strip()
         self.requirement_key = requirement_sort_key(self.requirement)
-        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "requirement_key", "updated_at"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "description" in update_fields:
+            self.description_html = render_markdown(self.description)
+        if update_fields is not None:
+            derived = {"requirement_key", "updated_at"}
+            if "description" in update_fields:
+                derived.add("description_html")
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
+
+    @property
+    def description_rendered(self) -> SafeString:
+        """The stored HTML, safe to show: it was sanitised with nh3's allow-list when it was saved."""
+        return mark_safe(self.description_html)  # noqa: S308 - sanitised by assessments.markup on save
 
     @property
     def audit_chain_key(self) -> str:

@@ -55,6 +55,7 @@ from assessments.models import (
     package_key,
 )
 from core.http import absolute_url
+from files.filetypes import name_for
 from files.hashing import StreamHasher, iter_hashed, sha256_of
 
 logger = logging.getLogger(__name__)
@@ -195,7 +196,10 @@ def _plan(assessment: Assessment) -> tuple[list[RequestRow], list[EvidenceReques
             # never reviewed, and earlier rounds were superseded (they stay on record in the app's history).
             if record.submission_round != evidence.submission_round:
                 continue
-            name = dedupe(safe_component(record.original_name, max_len=NAME_MAX, keep_ext=True), names)
+            # The extension is the sniffed type's (files.filetypes), never the uploader's: a PDF named
+            # `evidence.bat` is packed as `evidence.bat.pdf`. The manifest keeps the uploaded name beside it.
+            display = name_for(record.original_name, record.content_type)
+            name = dedupe(safe_component(display, max_len=NAME_MAX, keep_ext=True), names)
             upload = uploads.get(record.pk)
             expected = str(upload.data.get("sha256", "")) if upload is not None else record.sha256
             row.files.append(FileRow(record=record, arcname=f"{row.folder}/{name}", expected_sha256=expected))

@@ -17,6 +17,7 @@ from activity import outbox
 from activity.services import record_event
 from assessments.audit import log_assessment_event, message_digest
 from assessments.files import EVIDENCE, evidence_key
+from assessments.markup import render_markdown
 from assessments.models import (
     CLIENT_EDITABLE_STATUSES,
     Assessment,
@@ -127,6 +128,7 @@ def import_requests(
         evidence.requirement = evidence.requirement.strip()
         evidence.tags = clean_tags(evidence.tags)
         evidence.requirement_key = requirement_sort_key(evidence.requirement)
+        evidence.description_html = render_markdown(evidence.description)
     created = EvidenceRequest.objects.bulk_create(created)
     log_assessment_event(assessment, "evidence.imported", user=actor, count=len(created))
     return created

@@ -345,6 +345,26 @@ IMPORT_ALLOWED_TYPES = env.list("IMPORT_ALLOWED_TYPES", default=["text/csv", "te
 # Uploads above this many bytes stream to a temporary file instead of memory (Django's default, made explicit).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+# --- Previews (files/previews.py, files/preview_jobs.py): bounded in time and memory whatever the file ----
+# XLSX parts are refused above these inflated sizes before openpyxl parses anything.
+PREVIEW_XLSX_SHARED_STRINGS_MAX_BYTES = env.int(
+    "PREVIEW_XLSX_SHARED_STRINGS_MAX_BYTES", default=8 * 1024 * 1024
+)
+PREVIEW_XLSX_SHEET_MAX_BYTES = env.int("PREVIEW_XLSX_SHEET_MAX_BYTES", default=8 * 1024 * 1024)
+PREVIEW_XLSX_PART_MAX_BYTES = env.int("PREVIEW_XLSX_PART_MAX_BYTES", default=4 * 1024 * 1024)  # styles, …
+# CSV lines longer than this are cut (and a row may span at most four times this).
+PREVIEW_CSV_LINE_MAX_CHARS = env.int("PREVIEW_CSV_LINE_MAX_CHARS", default=64 * 1024)
+# CSV/XLSX tables are built once per SHA-256 by a Celery task and cached this long.
+PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=7 * 24 * 3600)
+PREVIEW_TASK_SOFT_TIME_LIMIT = env.int("PREVIEW_TASK_SOFT_TIME_LIMIT", default=20)
+PREVIEW_TASK_TIME_LIMIT = env.int("PREVIEW_TASK_TIME_LIMIT", default=30)
+if not 0 < PREVIEW_TASK_SOFT_TIME_LIMIT < PREVIEW_TASK_TIME_LIMIT:
+    # The soft limit turns into a cached "could not be previewed"; the hard one kills the worker's child.
+    raise ImproperlyConfigured(
+        "PREVIEW_TASK_SOFT_TIME_LIMIT must be positive and below PREVIEW_TASK_TIME_LIMIT"
+    )
+# Descriptions (Markdown) longer than this are refused by forms and the CSV import.
+EVIDENCE_DESCRIPTION_MAX_CHARS = env.int("EVIDENCE_DESCRIPTION_MAX_CHARS", default=20_000)
 # Built evidence packages are deleted after this many days (a fresh export rebuilds one at any time).
 EVIDENCE_PACKAGE_RETENTION_DAYS = env.int("EVIDENCE_PACKAGE_RETENTION_DAYS", default=14)
 FILE_UPLOAD_HANDLERS = [

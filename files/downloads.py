@@ -7,6 +7,8 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
+from files.filetypes import name_for
+
 
 def stored_file_response(key: str, *, filename: str, content_type: str) -> HttpResponse:
     """Local storage → the bytes as an attachment; S3 → a presigned URL valid for a few minutes
@@ -34,7 +36,9 @@ def stored_file_response(key: str, *, filename: str, content_type: str) -> HttpR
 
 
 def file_response(record) -> HttpResponse:
-    """A `StoredFile` (any app's) as an attachment."""
+    """A `StoredFile` (any app's) as an attachment, named with the extension of its sniffed type."""
     return stored_file_response(
-        record.file.name, filename=record.original_name, content_type=record.content_type
+        record.file.name,
+        filename=name_for(record.original_name, record.content_type),
+        content_type=record.content_type,
     )

@@ -11,16 +11,20 @@ import codecs
 import csv
 import datetime as dt
 import logging
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils.http import content_disposition_header
 
+from files.filetypes import name_for
 from files.uploads import STORE_ERRORS, friendly_type
 
 logger = logging.getLogger(__name__)
@@ -37,7 +41,10 @@ MAX_ROWS = 200  # rows shown under the header
 MAX_COLUMNS = 50
 MAX_CELL_CHARS = 500
 TEXT_BYTES = 100 * 1024
-SAMPLE_BYTES = 64 * 1024  # what the encoding guess and the delimiter sniffer look at
+SAMPLE_BYTES = 64 * 1024  # what the encoding guess looks at
+# The delimiter is chosen by counting candidates on the first lines of this much text: linear, and small.
+DELIMITER_SAMPLE_CHARS = 8 * 1024
+DELIMITER_SAMPLE_LINES = 20
 CHUNK_BYTES = 64 * 1024
 # Counting the rows after the shown ones streams the file; past this many bytes we stop and say "more than".
 COUNT_BYTE_CAP = 32 * 1024 * 1024
@@ -46,6 +53,7 @@ XLSX_COUNT_CAP = 100_000  # rows counted past the shown ones when the sheet does
 
 CSV_DELIMITERS = ",;\t|"
 UNREADABLE = "This file could not be previewed. Download it instead."
+TOO_LARGE = "This file could not be previewed: it is too large or too complex. Download it instead."
 MISSING = "This file could not be read from storage. Try again later, or download it."
 
 
@@ -99,6 +107,16 @@ class Preview:
     text: str | None = None
     notes: list[str] = field(default_factory=list)
     error: str = ""
+    pending: bool = False  # a table being built by a worker (files.preview_jobs): the page polls
+
+    @property
+    def cacheable(self) -> bool:
+        """Built from the bytes: the same for every file with this SHA-256. A store error is not."""
+        return not self.pending and self.error != MISSING
+
+
+class TooLarge(ValueError):
+    """A preview guard tripped: the file would cost more time or memory than a preview may."""
 
 
 # --- reading from storage -----------------------------------------------------------------------------
@@ -137,67 +155,181 @@ def guess_encoding(sample: bytes) -> tuple[str, str]:
         return "latin-1", "Shown as Latin-1: the file is not UTF-8."
 
 
-def _decoded_lines(first: bytes, rest: Iterable[bytes], encoding: str, flags: dict) -> Iterator[str]:
-    """Lines with their endings, decoded as we go; bad bytes become U+FFFD and NULs are made visible."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    pending = ""
+def _line_cap() -> int:
+    return settings.PREVIEW_CSV_LINE_MAX_CHARS
 
-    def feed(data: bytes, final: bool = False) -> Iterator[str]:
-        nonlocal pending
-        text = pending + decoder.decode(data, final=final)
+
+class _Lines:
+    """Split decoded text into lines of at most `cap` characters, whatever the chunks look like.
+
+    A line longer than the cap is cut there (with its line ending restored) and the rest of it is read
+    and dropped without being kept: a 30 MB file of one line never becomes a 30 MB string.
+    """
+
+    def __init__(self, cap: int, flags: dict):
+        self.cap = cap
+        self.flags = flags
+        self.pieces: list[str] = []
+        self.length = 0
+        self.cutting = False
+
+    def _add(self, piece: str) -> None:
+        if self.cutting or not piece:
+            return
+        room = self.cap - self.length
+        if len(piece) > room:
+            piece = piece[:room]
+            self.cutting = True
+            self.flags["cut_lines"] = self.flags.get("cut_lines", 0) + 1
+        self.pieces.append(piece)
+        self.length += len(piece)
+
+    def _line(self) -> str:
+        line = "".join(self.pieces) + "\n"
+        self.pieces, self.length, self.cutting = [], 0, False
+        return line
+
+    def feed(self, text: str) -> Iterator[str]:
+        parts = text.split("\n")
+        for part in parts[:-1]:
+            self._add(part)
+            yield self._line()
+        self._add(parts[-1])
+
+    def close(self) -> Iterator[str]:
+        if self.pieces:
+            yield "".join(self.pieces)
+
+
+def _decoded_lines(
+    first: bytes,
+    rest: Iterable[bytes],
+    encoding: str,
+    flags: dict,
+    *,
+    line_cap: int | None = None,
+    byte_cap: int | None = None,
+) -> Iterator[str]:
+    """Lines with their endings, decoded as we go; bad bytes become U+FFFD and NULs are made visible.
+
+    Each line is at most `line_cap` characters; reading stops (flags["capped"]) after `byte_cap` bytes.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    lines = _Lines(line_cap or _line_cap(), flags)
+
+    def decode(data: bytes, final: bool = False) -> str:
+        text = decoder.decode(data, final=final)
         if "\x00" in text:
             flags["nul"] = True
             text = text.replace("\x00", "\N{SYMBOL FOR NULL}")
         if "\ufffd" in text:
             flags["replaced"] = True
-        parts = text.split("\n")
-        pending = parts.pop()
-        for part in parts:
-            yield part + "\n"
+        return text
 
-    yield from feed(first)
+    yield from lines.feed(decode(first))
     for chunk in rest:
         flags["bytes"] = flags.get("bytes", 0) + len(chunk)
-        yield from feed(chunk)
-    yield from feed(b"", final=True)
-    if pending:
-        yield pending
+        yield from lines.feed(decode(chunk))
+        if byte_cap is not None and flags["bytes"] >= byte_cap:
+            flags["capped"] = True
+            break
+    yield from lines.feed(decode(b"", final=True))
+    yield from lines.close()
+
+
+class _RowBudget:
+    """Characters fed to the CSV reader since the last row ended; a row may not exceed `cap`.
+
+    A quoted field may span lines, so capping lines alone does not bound a row.
+    """
+
+    def __init__(self, lines: Iterator[str], cap: int):
+        self.lines, self.cap, self.used = lines, cap, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.used += len(line)
+        if self.used > self.cap:
+            raise TooLarge(f"a row is longer than {self.cap} characters")
+        return line
 
 
 def _cell(value: str) -> str:
     return value if len(value) <= MAX_CELL_CHARS else value[:MAX_CELL_CHARS] + "…"
 
 
-def _sniff_dialect(text: str):
-    try:
-        return csv.Sniffer().sniff(text, delimiters=CSV_DELIMITERS)
-    except csv.Error:
-        return csv.excel
+_QUOTED = re.compile(r'"[^"]*"')  # linear: no nested quantifier, nothing to backtrack into
 
 
-def csv_table(handle, *, max_rows: int = MAX_ROWS, byte_cap: int = COUNT_BYTE_CAP) -> Table:
-    """The header and the first `max_rows` rows of a CSV, streaming: memory stays bounded by the sample."""
+def choose_delimiter(text: str) -> str:
+    """The candidate that the header line has most of and that the next lines repeat as often.
+
+    Counting, not `csv.Sniffer`: its regular expressions backtrack, and a 63 KB file took it 29 s.
+    Looks only at the first DELIMITER_SAMPLE_LINES lines of DELIMITER_SAMPLE_CHARS characters.
+    """
+    lines = [
+        line for line in text[:DELIMITER_SAMPLE_CHARS].split("\n")[:DELIMITER_SAMPLE_LINES] if line.strip()
+    ]
+    if not lines:
+        return ","
+    counts = [{d: _QUOTED.sub("", line).count(d) for d in CSV_DELIMITERS} for line in lines]
+    header = counts[0]
+
+    def score(d: str) -> tuple[int, int, int]:
+        agreeing = sum(1 for c in counts[1:] if c[d] == header[d])
+        return (agreeing, header[d], -CSV_DELIMITERS.index(d))
+
+    best = max((d for d in CSV_DELIMITERS if header[d]), key=score, default=",")
+    return best
+
+
+def csv_table(
+    handle,
+    *,
+    max_rows: int = MAX_ROWS,
+    byte_cap: int = COUNT_BYTE_CAP,
+    line_cap: int | None = None,
+) -> Table:
+    """The header and the first `max_rows` rows of a CSV, streaming.
+
+    Bounded in memory and time whatever the file: lines are cut at `line_cap` characters (a row at four
+    times that), only MAX_COLUMNS cells of a row are kept, and reading stops after `byte_cap` bytes.
+    """
+    line_cap = line_cap or _line_cap()
     sample = handle.read(SAMPLE_BYTES)
     encoding, encoding_note = guess_encoding(sample)
     notes = [encoding_note] if encoding_note else []
-    sample_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
-    # Sniff on whole lines only; a line cut at the sample's end confuses the sniffer.
-    dialect = _sniff_dialect(sample_text.rsplit("\n", 1)[0] if "\n" in sample_text else sample_text)
+    sample_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(
+        sample[: DELIMITER_SAMPLE_CHARS * 4], final=False
+    )
+    delimiter = choose_delimiter(sample_text.removeprefix("\ufeff"))
     flags: dict = {"bytes": len(sample)}
-    lines = _decoded_lines(sample, _chunks(handle), encoding, flags)
-    reader = csv.reader(lines, dialect)
+    lines = _RowBudget(
+        _decoded_lines(sample, _chunks(handle), encoding, flags, line_cap=line_cap, byte_cap=byte_cap),
+        cap=4 * line_cap,
+    )
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
     header: list[str] = []
     rows: list[list[str]] = []
+    width = 0  # the widest row seen, before cutting at MAX_COLUMNS
     ragged = 0
-    remaining = 0
+    remaining: int | None = 0
     capped = False
     try:
-        header = [_cell(c) for c in next(reader, [])]
+        first = next(reader, [])
+        lines.used = 0
+        width = len(first)
+        header = [_cell(c) for c in first[: MAX_COLUMNS + 1]]
         for raw in reader:
+            lines.used = 0
             if len(rows) < max_rows:
-                if len(raw) != len(header):
+                width = max(width, len(raw))
+                if len(raw) != len(first):
                     ragged += 1
-                rows.append([_cell(c) for c in raw])
+                rows.append([_cell(c) for c in raw[: MAX_COLUMNS + 1]])
                 continue
             remaining += 1
             if flags["bytes"] >= byte_cap:
@@ -205,7 +337,21 @@ def csv_table(handle, *, max_rows: int = MAX_ROWS, byte_cap: int = COUNT_BYTE_CA
                 break
     except csv.Error as exc:
         notes.append(
-            f"The file is malformed after row {len(rows) + remaining}; the rest is not shown ({exc})."
+            f"The file is malformed after row {len(rows) + (remaining or 0)}; the rest is not shown ({exc})."
+        )
+    except TooLarge:
+        notes.append(
+            f"Row {len(rows) + (remaining or 0) + 2} is longer than {4 * line_cap} characters; "
+            "it and the rest of the file are not shown."
+        )
+    if flags.get("capped") and not capped:
+        capped = True
+        if len(rows) < max_rows:
+            remaining = None  # stopped while still reading the rows shown: we cannot say how many follow
+    if flags.get("cut_lines"):
+        notes.append(
+            f"{flags['cut_lines']} line{'s' if flags['cut_lines'] != 1 else ''} longer than {line_cap} "
+            "characters were cut."
         )
     if not header and not rows:
         notes.append("The file is empty.")
@@ -213,20 +359,23 @@ def csv_table(handle, *, max_rows: int = MAX_ROWS, byte_cap: int = COUNT_BYTE_CA
         notes.append("Some bytes are not valid UTF-8; they are shown as �.")
     if flags.get("nul"):
         notes.append("The file contains NUL bytes; they are shown as ␀.")
-    table = _shape(header, rows, notes)
+    table = _shape(header, rows, notes, width=width)
     if ragged:
         table.notes.append(
             f"{ragged} of the rows shown have a different number of cells than the header; "
             "short rows are padded with blanks."
         )
     table.remaining = remaining
-    table.remaining_is_minimum = capped
+    table.remaining_is_minimum = capped and remaining is not None
     return table
 
 
-def _shape(header: list[str], rows: list[list[str]], notes: list[str]) -> Table:
-    """Pad short rows to the header width, label cells beyond it "(extra)", cut at MAX_COLUMNS."""
-    width = max([len(header), *(len(r) for r in rows)]) if (header or rows) else 0
+def _shape(header: list[str], rows: list[list[str]], notes: list[str], *, width: int = 0) -> Table:
+    """Pad short rows to the header width, label cells beyond it "(extra)", cut at MAX_COLUMNS.
+
+    `width` is the true width when the caller already cut rows while reading.
+    """
+    width = max([width, len(header), *(len(r) for r in rows)]) if (header or rows) else 0
     if width > MAX_COLUMNS:
         notes.append(f"Only the first {MAX_COLUMNS} of {width} columns are shown.")
         width = MAX_COLUMNS
@@ -279,6 +428,36 @@ def _seekable(handle):
 
 
 XLSX_MAX_INFLATED_BYTES = 200 * 1024 * 1024
+XLSX_MAX_ENTRIES = 10_000
+_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+_SHARED_STRINGS_PART = re.compile(r"^xl/sharedStrings[^/]*\.xml$", re.IGNORECASE)
+
+
+def check_xlsx_parts(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook whose XML parts would cost too much before openpyxl sees any of it.
+
+    openpyxl parses the shared strings (and styles, the workbook, …) whole, even read-only: a 446 KB file
+    whose sharedStrings.xml inflates to 182 MB took 96 s and 1.15 GB. Every part has a cap (settings):
+    shared strings and sheets their own, other XML parts a smaller one, and a part with any other name
+    (pictures, say) the shared-strings cap, since [Content_Types].xml can make openpyxl parse any part.
+    The sizes are the ones the archive declares: `zipfile` never inflates a member past its declared
+    size (it stops there and fails the CRC), so a lying header cannot get more through.
+    """
+    if len(infos) > XLSX_MAX_ENTRIES:
+        raise TooLarge(f"XLSX has {len(infos)} parts")
+    inflated = sum(info.file_size for info in infos)
+    if inflated > XLSX_MAX_INFLATED_BYTES:
+        raise TooLarge(f"XLSX inflates to {inflated} bytes, over the preview limit")
+    for info in infos:
+        name = info.filename
+        if _SHEET_PART.match(name):
+            cap = settings.PREVIEW_XLSX_SHEET_MAX_BYTES
+        elif name.lower().endswith((".xml", ".rels")) and not _SHARED_STRINGS_PART.match(name):
+            cap = settings.PREVIEW_XLSX_PART_MAX_BYTES
+        else:
+            cap = settings.PREVIEW_XLSX_SHARED_STRINGS_MAX_BYTES
+        if info.file_size > cap:
+            raise TooLarge(f"{name} inflates to {info.file_size} bytes, over the {cap}-byte preview limit")
 
 
 def xlsx_table(handle, *, max_rows: int = MAX_ROWS) -> Table:
@@ -286,11 +465,8 @@ def xlsx_table(handle, *, max_rows: int = MAX_ROWS) -> Table:
     from openpyxl import load_workbook
 
     handle = _seekable(handle)
-    # openpyxl inflates some parts (shared strings) whole: refuse a "zip bomb" before it is parsed.
     with zipfile.ZipFile(handle) as archive:
-        inflated = sum(info.file_size for info in archive.infolist())
-    if inflated > XLSX_MAX_INFLATED_BYTES:
-        raise ValueError(f"XLSX inflates to {inflated} bytes, over the preview limit")
+        check_xlsx_parts(archive.infolist())
     handle.seek(0)
     workbook = load_workbook(handle, read_only=True, data_only=True)
     try:
@@ -339,6 +515,11 @@ def _count_rows(ws, *, start: int, cap: int = XLSX_COUNT_CAP) -> tuple[int, bool
 # --- the preview ----------------------------------------------------------------------------------------
 
 
+# Blank (or whitespace-only) lines before the first line with text. Each repetition must end at a newline,
+# so nothing can backtrack into it more than once.
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t\f\v\r]*\n)+")
+
+
 def text_excerpt(handle, limit: int = TEXT_BYTES) -> tuple[str, list[str]]:
     data = handle.read(limit + 1)
     truncated = len(data) > limit
@@ -349,6 +530,7 @@ def text_excerpt(handle, limit: int = TEXT_BYTES) -> tuple[str, list[str]]:
     if "\x00" in text:
         text = text.replace("\x00", "\N{SYMBOL FOR NULL}")
         notes.append("The file contains NUL bytes; they are shown as ␀.")
+    text = _LEADING_BLANK_LINES.sub("", text.removeprefix("\ufeff"), count=1)
     if truncated:
         notes.append(f"Only the first {limit // 1024} KB are shown. Download the file to see all of it.")
     return text, notes
@@ -369,6 +551,9 @@ def build_preview(record) -> Preview:
                 preview.text, preview.notes = text_excerpt(handle)
     except Http404:
         preview.error = MISSING
+    except (TooLarge, SoftTimeLimitExceeded) as exc:
+        logger.info("preview of stored file %s refused: %s", record.pk, exc)
+        preview.error = TOO_LARGE
     except STORE_ERRORS:
         logger.exception("file store unreachable while previewing stored file %s", record.pk)
         preview.error = MISSING
@@ -400,7 +585,7 @@ def raw_response(record) -> FileResponse:
         raise Http404("File store unreachable") from exc
     response = FileResponse(handle, content_type=record.content_type)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=record.original_name
+        as_attachment=False, filename=name_for(record.original_name, record.content_type)
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = RAW_CSP[kind]
@@ -417,10 +602,11 @@ def preview_context(
     back_url: str,
     back_label: str,
     extra_details: list[tuple[str, str]] | None = None,
+    preview: Preview | None = None,
 ) -> dict:
     return {
         "file": record,
-        "preview": build_preview(record),
+        "preview": preview if preview is not None else build_preview(record),
         "type_label": type_label(record.content_type),
         "raw_url": raw_url,
         "download_url": download_url,

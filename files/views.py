@@ -9,12 +9,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from files import previews
+from files import preview_jobs, previews
 from files.downloads import file_response
 
 PAGE_TEMPLATE = "files/preview_page.html"
 DIALOG_TARGET = "preview-dialog-body"  # templates/files/_preview_dialog.html
 DIALOG_TEMPLATE = "files/_preview_in_dialog.html"
+# While a table is being built the preview section polls the page; htmx gets only this fragment.
+SECTION_TEMPLATE = "files/_preview_section.html"
 
 
 def preview_page(
@@ -36,11 +38,15 @@ def preview_page(
         back_url=back_url,
         back_label=back_label,
         extra_details=extra_details,
+        preview=preview_jobs.preview_for(record),
     )
     context = {**context, **(extra_context or {}), "base_template": base_template}
+    context["poll_url"] = request.get_full_path()
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == DIALOG_TARGET:  # opened in place, over the page that lists the file
         return render(request, DIALOG_TEMPLATE, {**context, "page_url": request.path})
+    if htmx:  # the preview section polling while its table is prepared
+        return render(request, SECTION_TEMPLATE, context)
     return render(request, PAGE_TEMPLATE, context)
 
 

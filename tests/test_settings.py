@@ -62,3 +62,9 @@ def test_security_headers_on_a_page(client):
     assert (
         "script-src 'self' 'nonce-" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     )
+
+
+def test_preview_time_limits_must_leave_room_for_the_soft_one():
+    result = _manage("check", PREVIEW_TASK_SOFT_TIME_LIMIT="30", PREVIEW_TASK_TIME_LIMIT="30")
+    assert result.returncode != 0
+    assert "PREVIEW_TASK_SOFT_TIME_LIMIT must be positive and below" in result.stderr

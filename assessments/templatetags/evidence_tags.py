@@ -20,6 +20,8 @@ PRIORITY_BADGE = {"critical": "danger", "high": "warn", "medium": "info", "low":
 
 @register.filter
 def markdown(text: str):
+    """Render Markdown now. Request descriptions do not use this: they are rendered once when saved
+    (`EvidenceRequest.description_rendered`); keep it for short text that is not stored rendered."""
     return render_markdown(text)
 
 

@@ -430,7 +430,8 @@ def test_builds_against_s3(world, s3_storage, owner_http, django_capture_on_comm
     big = bytes(range(256)) * 12_000  # ~3 MB: several chunks, a multipart-sized upload path
     records = [
         store(evidence, "av.pdf", b"%PDF-1.4 av"),
-        store(evidence, "av.bin", big, ctype="application/zip"),
+        # Opaque bytes, so the sniffed type's extension (.bin) is the name's (files.filetypes).
+        store(evidence, "av.bin", big, ctype="application/octet-stream"),
     ]
     accept(world, evidence)
     package = build(world, assessment, django_capture_on_commit_callbacks)
@@ -445,3 +446,26 @@ def test_builds_against_s3(world, s3_storage, owner_http, django_capture_on_comm
     assert (
         bucket in download["Location"] and "response-content-disposition=attachment" in download["Location"]
     )
+
+
+def test_entries_are_named_from_the_sniffed_type(world, django_capture_on_commit_callbacks):
+    assessment = AssessmentFactory(client=world.client, name="Names ROC")
+    evidence = EvidenceRequestFactory(assessment=assessment, requirement="6.1", title="Patching")
+    bat = store(evidence, "evidence.bat", b"%PDF-1.4 a pdf named like a script")
+    html = store(evidence, "polyglot.html", b"%PDF-1.4 <html><script>alert(1)</script></html>")
+    text = store(evidence, "notes", b"plain notes\n", ctype="text/plain")
+    accept(world, evidence)
+    package = build(world, assessment, django_capture_on_commit_callbacks)
+    assert package.status == PackageStatus.READY, package.error
+    zf = open_zip(package)
+    expected = {
+        bat: "6.1 Patching/evidence.bat.pdf",
+        html: "6.1 Patching/polyglot.html.pdf",
+        text: "6.1 Patching/notes.txt",
+    }
+    assert set(expected.values()) <= set(zf.namelist())
+    rows = {r["path"]: r for r in manifest_rows(zf) if r["path"]}
+    for record, path in expected.items():
+        assert hashlib.sha256(zf.read(path)).hexdigest() == record.sha256
+        # The manifest keeps what the uploader called it beside the name it has in the ZIP.
+        assert rows[path]["original_name"] == record.original_name

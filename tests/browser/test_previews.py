@@ -256,3 +256,26 @@ def test_contact_opens_a_pdf_in_place_and_back_closes_it(browser, live_server, w
     assert page.url == request_url
     assert not problems, problems
     context.close()
+
+
+def test_a_table_being_prepared_appears_without_a_reload(browser, live_server, world, files, settings):
+    """A worker builds the table (files.preview_jobs): the page says so, then htmx swaps it in, CSP intact."""
+    from django.core.cache import cache
+
+    from files import preview_jobs
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # the page must not build it: a worker (this test) does
+    record = files["csv"]
+    cache.add(f"{preview_jobs.cache_key(record)}:pending", 1, 60)  # already queued
+    context, page, problems = _contact_page(browser, live_server, world, width=1280, scheme="light")
+    try:
+        page.goto(f"{live_server.url}/p/alpha/files/{record.pk}/preview")
+        expect(page.locator("#preview-pending")).to_contain_text("Preparing preview…")
+        expect(page.locator("#preview-refresh")).to_have_attribute("href", re.compile(r"/preview$"))
+        preview_jobs.build_preview_task(record._meta.label, record.pk)
+        expect(page.locator("#preview-table")).to_be_visible(timeout=10_000)
+        assert page.locator("#preview-table tbody tr").count() == 200
+        expect(page.locator("#preview-pending")).to_have_count(0)
+        assert problems == []
+    finally:
+        context.close()
