@@ -30,20 +30,11 @@ class OutboxAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventChain)
-class EventChainAdmin(admin.ModelAdmin):
+class EventChainAdmin(ReadOnlyAdmin):
     """Read-only: a head deleted or reset here would fork or hide the end of its chain."""
 
     list_display = ["key", "last_seq", "last_hash"]
     readonly_fields = ["key", "last_seq", "last_hash"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DigestLog)

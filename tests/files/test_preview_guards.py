@@ -4,10 +4,8 @@ guard or as bounded memory, never as a time), and CSV/XLSX tables are built once
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import tracemalloc
-import uuid
 import zipfile
 
 import pytest
@@ -16,11 +14,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from files import preview_jobs, previews
 from tests.conftest import portal_client, staff_client
-from tests.factories import EvidenceFileFactory
 from tests.files.test_previews import XLSX, csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -69,29 +65,6 @@ def shared_strings_bomb() -> bytes:
     data = bomb_xlsx("xl/sharedStrings.xml", 182 * MB)
     assert len(data) < 2 * MB
     return data
-
-
-@pytest.fixture
-def store(world, ev):
-    keys = []
-
-    def make(name: str, content: bytes, content_type: str):
-        key = default_storage.save(f"evidence/guards/{uuid.uuid4().hex}", ContentFile(content))
-        keys.append(key)
-        return EvidenceFileFactory(
-            request=ev.request,
-            file=key,
-            original_name=name,
-            size=len(content),
-            content_type=content_type,
-            sha256=hashlib.sha256(content).hexdigest(),
-            uploaded_by_contact=world.contact,
-            uploaded_at=timezone.now(),
-        )
-
-    yield make
-    for key in keys:
-        default_storage.delete(key)
 
 
 def staff_preview(record) -> str:

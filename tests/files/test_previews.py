@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import uuid
 import zipfile
@@ -14,7 +13,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import Workbook
 from PIL import Image
 
@@ -64,29 +62,6 @@ def docx_bytes() -> bytes:
         zf.writestr("[Content_Types].xml", "<Types/>")
         zf.writestr("word/document.xml", "<w:document/>")
     return buf.getvalue()
-
-
-@pytest.fixture
-def store(world, ev):
-    keys = []
-
-    def make(name: str, content: bytes, content_type: str, request=None):
-        key = default_storage.save(f"evidence/previews/{uuid.uuid4().hex}", ContentFile(content))
-        keys.append(key)
-        return EvidenceFileFactory(
-            request=request or ev.request,
-            file=key,
-            original_name=name,
-            size=len(content),
-            content_type=content_type,
-            sha256=hashlib.sha256(content).hexdigest(),
-            uploaded_by_contact=world.contact,
-            uploaded_at=timezone.now(),
-        )
-
-    yield make
-    for key in keys:
-        default_storage.delete(key)
 
 
 def staff_url(name: str, record) -> str:
