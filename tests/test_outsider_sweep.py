@@ -213,6 +213,11 @@ INSIDER_GET_STATUS = {
         "bogus token (a real one is a capability an outsider could use); real invitations are "
         "tested in tests/accounts/test_team_and_branding.py",
     ),
+    "portal:assessment-list": (
+        302,
+        "with one assessment shared (Secretco's), the list goes straight to it; the table of several is "
+        "tested in tests/portal/test_rough_edges.py",
+    ),
     "portal:magic-link": (
         400,
         "bogus token (a real one is a capability an outsider could use); real links are tested in "
