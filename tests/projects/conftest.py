@@ -29,6 +29,9 @@ def project(world):
 def deliverable(world, project):
     """A deliverable with one version, awaiting the client's approval."""
     return services.create_deliverable(
-        project=project, upload=pdf_upload("wireframes.pdf", "v1"), user=world.owner, title="Wireframes",
+        project=project,
+        upload=pdf_upload("wireframes.pdf", "v1"),
+        user=world.owner,
+        title="Wireframes",
         needs_approval=True,
     )

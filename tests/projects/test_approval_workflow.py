@@ -38,7 +38,11 @@ def test_client_approves_the_current_version_and_staff_are_emailed(
     version = deliverable.current_version
     with django_capture_on_commit_callbacks(execute=True):
         approval.transition(
-            deliverable=deliverable, to=S.APPROVED, contact=world.contact, version_id=version.pk, ip="10.0.0.1"
+            deliverable=deliverable,
+            to=S.APPROVED,
+            contact=world.contact,
+            version_id=version.pk,
+            ip="10.0.0.1",
         )
     assert _status(deliverable) == S.APPROVED
     decision = ApprovalDecision.objects.get(deliverable=deliverable)
@@ -56,7 +60,9 @@ def test_client_approves_the_current_version_and_staff_are_emailed(
 
 def test_request_changes_needs_a_comment(world, deliverable):
     with pytest.raises(approval.TransitionError, match="comment is required"):
-        approval.transition(deliverable=deliverable, to=S.CHANGES_REQUESTED, contact=world.contact, comment="  ")
+        approval.transition(
+            deliverable=deliverable, to=S.CHANGES_REQUESTED, contact=world.contact, comment="  "
+        )
     assert _status(deliverable) == S.PENDING
     assert not ApprovalDecision.objects.exists()
     approval.transition(
@@ -136,7 +142,10 @@ def test_staff_ask_for_approval_and_withdraw(world, project, django_capture_on_c
     assert "Please review Logo" in mail.outbox[0].subject
     approval.transition(deliverable=d, to=S.NOT_REQUIRED, user=world.owner)
     assert _status(d) == S.NOT_REQUIRED
-    assert [e.verb for e in Event.objects.filter(target_type="projects.deliverable", target_id=str(d.pk)).order_by("id")] == [
+    assert [
+        e.verb
+        for e in Event.objects.filter(target_type="projects.deliverable", target_id=str(d.pk)).order_by("id")
+    ] == [
         "deliverable.uploaded",
         "deliverable.approval_requested",
         "deliverable.approval_withdrawn",

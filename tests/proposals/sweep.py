@@ -38,4 +38,7 @@ post_data(
         "file": SimpleUploadedFile("sweep.pdf", pdf("sweep")),
     },
 )
-post_data("proposals:contract-detail", lambda w: {"title": "Sweep contract renamed", "status": ContractStatus.ACTIVE})
+post_data(
+    "proposals:contract-detail",
+    lambda w: {"title": "Sweep contract renamed", "status": ContractStatus.ACTIVE},
+)
