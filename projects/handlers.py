@@ -82,7 +82,9 @@ def version_email(*, version_id: int) -> None:
     )
     if version is None:
         return
-    _to_contacts(version.deliverable, "deliverable_uploaded", version=version)
+    # Sent after commit: by then a version that (re)opens the approval question says so.
+    asks = version.deliverable.awaiting_client and version.deliverable.current_version_id == version.pk
+    _to_contacts(version.deliverable, "deliverable_uploaded", version=version, asks_approval=asks)
 
 
 @outbox.handler("projects.approval_requested_email")
