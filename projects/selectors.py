@@ -67,15 +67,13 @@ def deliverable_events(deliverable: Deliverable, *, audience: str, limit: int = 
 
 
 def projects_widget(contact) -> dict:
+    """Two queries whatever the number of projects: the counts, and the first few open projects."""
     projects = Project.objects.for_contact(contact)
+    counts = projects.aggregate(total=Count("id"), open_total=Count("id", filter=Q(status__in=OPEN_STATUSES)))
     open_projects = with_deliverable_counts(projects.filter(status__in=OPEN_STATUSES)).order_by(
         "status", "-start_date", "-created_at"
     )
-    return {
-        "projects": list(open_projects[:WIDGET_LENGTH]),
-        "open_total": open_projects.count(),
-        "total": projects.count(),
-    }
+    return {"projects": list(open_projects[:WIDGET_LENGTH]) if counts["open_total"] else [], **counts}
 
 
 def deliverables_widget(contact) -> dict:

@@ -10,8 +10,9 @@ WIDGET_LENGTH = 5
 
 
 def contracts_widget(contact) -> dict:
-    contracts = Contract.objects.for_contact(contact).select_related("current_file")
-    return {"contracts": list(contracts[:WIDGET_LENGTH]), "total": contracts.count()}
+    """One query: the first few contracts in force (the full list is one click away)."""
+    contracts = list(Contract.objects.for_contact(contact)[: WIDGET_LENGTH + 1])
+    return {"contracts": contracts[:WIDGET_LENGTH], "more": len(contracts) > WIDGET_LENGTH}
 
 
 def proposals_widget(contact) -> dict:
