@@ -7,5 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("app/", include("accounts.urls")),
     path("app/", include("assessments.urls")),
+    path("app/", include("projects.urls")),
+    path("app/", include("proposals.urls")),
     path("p/", include("portal.urls")),
 ]

@@ -32,3 +32,17 @@ def register_seed_step(order: int, step: SeedStep) -> None:
 
 def seed_steps() -> list[SeedStep]:
     return [step for _, step in sorted(_STEPS.values(), key=lambda item: item[0])]
+
+
+def demo_pdf(title: str) -> bytes:
+    """A small valid one-page PDF showing `title`, for demo files of any app."""
+    text = title.replace("(", "").replace(")", "").replace("\\", "")
+    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode()
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+        b"4 0 obj<</Length " + str(len(stream)).encode() + b">>stream\n" + stream + b"\nendstream endobj\n"
+        b"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )

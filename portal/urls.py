@@ -3,13 +3,16 @@
 
 from django.urls import path
 
-from portal import evidence_views, preview_views, views
+from portal import contract_views, evidence_views, preview_views, project_views, views
 
 app_name = "portal"
 
 S = "<slug:slug>/"
 R = S + "requests/<int:request_id>/"
 F = S + "files/<int:file_id>/"
+D = S + "deliverables/<int:deliverable_id>/"
+V = S + "deliverables/files/<int:file_id>/"
+C = S + "contracts/<int:contract_id>/"
 
 urlpatterns = [
     path(S, views.dashboard, name="dashboard"),
@@ -28,4 +31,21 @@ urlpatterns = [
     path(F + "download", evidence_views.file_download, name="file-download"),
     path(F + "preview", preview_views.file_preview, name="file-preview"),
     path(F + "raw", preview_views.file_raw, name="file-raw"),
+    # Projects and Deliverables sections (portal.project_views).
+    path(S + "projects/", project_views.project_list, name="project-list"),
+    path(S + "projects/<int:project_id>/", project_views.project_detail, name="project-detail"),
+    path(S + "deliverables/", project_views.deliverable_list, name="deliverable-list"),
+    path(D, project_views.deliverable_detail, name="deliverable-detail"),
+    path(D + "decide", project_views.deliverable_decide, name="deliverable-decide"),
+    path(D + "comments", project_views.deliverable_comments, name="deliverable-comments"),
+    path(V + "download", project_views.version_download, name="deliverable-file-download"),
+    path(V + "preview", project_views.version_preview, name="deliverable-file-preview"),
+    path(V + "raw", project_views.version_raw, name="deliverable-file-raw"),
+    # Contracts, Proposals and Invoices sections (portal.contract_views).
+    path(S + "contracts/", contract_views.contract_list, name="contract-list"),
+    path(C + "download", contract_views.contract_download, name="contract-download"),
+    path(C + "preview", contract_views.contract_preview, name="contract-preview"),
+    path(C + "raw", contract_views.contract_raw, name="contract-raw"),
+    path(S + "proposals/", contract_views.proposal_list, name="proposal-list"),
+    path(S + "invoices/", contract_views.invoice_list, name="invoice-list"),
 ]

@@ -28,9 +28,13 @@ def test_seed_demo_builds_a_lived_in_assessment_idempotently(db, settings):
 
 
 def test_seed_demo_ends_with_the_three_login_lines(db):
+    """The demo's three login lines, followed only by the other demos' (the agency's `agency-` lines)."""
     out = StringIO()
     call_command("seed_demo", stdout=out)
-    last = out.getvalue().splitlines()[-3:]
+    lines = out.getvalue().splitlines()
+    at = lines.index("staff: demo@portal.localhost demo-portal-2026")
+    last, after = lines[at : at + 3], lines[at + 3 :]
+    assert after and all(line.startswith("agency-") for line in after)
     assert last[0] == "staff: demo@portal.localhost demo-portal-2026"
     assert last[1] == "contact: jordan@acme-payments.example"
     assert last[2].startswith("portal: http") and last[2].endswith("/p/demo/login")

@@ -59,11 +59,55 @@ def _world(world):
     return assessment, target, pdf, csv
 
 
+def _agency(world):
+    """A project with a deliverable awaiting approval (two versions, a comment) and a signed contract."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from projects import services as projects
+    from proposals import services as contracts
+    from proposals.models import ContractStatus
+
+    project = projects.create_project(
+        workspace=world.ws,
+        client=world.client,
+        actor=world.owner,
+        name="Website redesign",
+        status="active",
+        description="A new **marketing site**.",
+    )
+    deliverable = projects.create_deliverable(
+        project=project,
+        upload=SimpleUploadedFile("wireframes.pdf", PDF),
+        user=world.owner,
+        title="Homepage wireframes",
+        note="Desktop and mobile.",
+        needs_approval=True,
+    )
+    projects.upload_version(
+        deliverable=deliverable,
+        upload=SimpleUploadedFile("wireframes-v2.pdf", PDF),
+        user=world.owner,
+        note="v2",
+    )
+    projects.post_comment(deliverable=deliverable, body="Version 2 is up.", user=world.owner)
+    contract = contracts.create_contract(
+        workspace=world.ws,
+        client=world.client,
+        actor=world.owner,
+        title="Master services agreement",
+        status=ContractStatus.SIGNED,
+        upload=SimpleUploadedFile("msa.pdf", PDF),
+        project=project,
+    )
+    return project, deliverable, contract
+
+
 @pytest.mark.parametrize(
     ("width", "scheme"), [(1280, "light"), (390, "dark")], ids=["desktop-light", "phone-dark"]
 )
 def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, width, scheme):
     assessment, target, pdf, csv = _world(world)
+    project, deliverable, contract = _agency(world)
     phone = width < 640
     ctx = browser.new_context(
         viewport={"width": width, "height": 900}, color_scheme=scheme, is_mobile=phone, has_touch=phone
@@ -81,6 +125,15 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
         f"/p/alpha/requests/{target.pk}/",
         f"/p/alpha/files/{csv.pk}/preview",
         f"/p/alpha/files/{pdf.pk}/preview",
+        "/p/alpha/projects/",
+        f"/p/alpha/projects/{project.pk}/",
+        "/p/alpha/deliverables/",
+        f"/p/alpha/deliverables/{deliverable.pk}/",
+        f"/p/alpha/deliverables/files/{deliverable.current_version_id}/preview",
+        "/p/alpha/contracts/",
+        f"/p/alpha/contracts/{contract.pk}/preview",
+        "/p/alpha/proposals/",
+        "/p/alpha/invoices/",
     ]
     for path in portal_pages:
         page.goto(live_server.url + path)
@@ -107,6 +160,13 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
         "/app/inbox",
         "/app/activity",
         "/app/settings",
+        "/app/projects/",
+        "/app/projects/new",
+        f"/app/projects/{project.pk}/",
+        f"/app/projects/deliverables/{deliverable.pk}/",
+        "/app/contracts/",
+        "/app/contracts/new",
+        f"/app/contracts/{contract.pk}/",
     ]
     for path in staff_pages:
         staff.goto(live_server.url + path)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("app/", include("accounts.urls")),
     path("app/", include("assessments.urls")),
+    path("app/", include("projects.urls")),
+    path("app/", include("proposals.urls")),
     path(
         "p/",
         include(

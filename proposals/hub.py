@@ -1,0 +1,22 @@
+"""The client hub's Contracts tab (core/hub.py): a link to the staff contract list filtered to the client."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from core.hub import HubTab, register_hub_tab
+from proposals.models import Contract
+
+
+def register() -> None:
+    register_hub_tab(
+        HubTab(
+            key="contracts",
+            label="Contracts",
+            url=lambda c: reverse("proposals:contract-list") + "?" + urlencode({"client": c.pk}),
+            count=lambda c: Contract.objects.filter(client=c).count(),
+            order=50,
+        )
+    )

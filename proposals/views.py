@@ -1,0 +1,153 @@
+"""Staff back-office views for contracts, under /app/contracts/."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import staff_required
+from accounts.models import Client
+from core.errors import ServiceError
+from core.http import client_ip
+from core.types import StaffRequest
+from files import views as file_views
+from files.policies import accepts_uploads
+from files.uploads import too_large_message
+from proposals import services
+from proposals.files import CONTRACT
+from proposals.forms import ContractFilterForm, ContractForm
+from proposals.models import Contract, ContractFile
+
+
+def get_contract_for_staff(request: StaffRequest, contract_id: int) -> Contract:
+    return get_object_or_404(
+        Contract.objects.for_workspace(request.workspace).select_related("client", "project", "current_file"),
+        pk=contract_id,
+    )
+
+
+def get_contract_file_for_staff(request: StaffRequest, file_id: int) -> ContractFile:
+    return get_object_or_404(
+        ContractFile.objects.for_workspace(request.workspace).select_related("contract"), pk=file_id
+    )
+
+
+@require_GET
+@staff_required
+def contract_list(request: StaffRequest) -> HttpResponse:
+    filters = ContractFilterForm(request.GET or None, workspace=request.workspace)
+    filters.is_valid()
+    data = getattr(filters, "cleaned_data", {})
+    contracts = Contract.objects.for_workspace(request.workspace).select_related(
+        "client", "project", "current_file"
+    )
+    if data.get("status"):
+        contracts = contracts.filter(status=data["status"])
+    if data.get("client"):
+        contracts = contracts.filter(client=data["client"])
+    return render(request, "proposals/contract_list.html", {"contracts": contracts, "filters": filters})
+
+
+def _upload(request: StaffRequest, form: ContractForm):
+    too_big = getattr(request, "oversize_uploads", [])
+    if too_big:
+        form.add_error("file", " ".join(too_large_message(n, CONTRACT) for n in too_big))
+    return form.cleaned_data.get("file")
+
+
+@require_http_methods(["GET", "POST"])
+@accepts_uploads(CONTRACT)
+@staff_required
+def contract_create(request: StaffRequest) -> HttpResponse:
+    initial = {}
+    client_id = request.GET.get("client", "")
+    if client_id.isdigit() and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists():
+        initial["client"] = int(client_id)
+    form = ContractForm(
+        request.POST or None, request.FILES or None, workspace=request.workspace, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = _upload(request, form)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
+            client = data.pop("client")
+            try:
+                contract = services.create_contract(
+                    workspace=request.workspace,
+                    client=client,
+                    actor=request.user,
+                    upload=upload,
+                    ip=client_ip(request),
+                    **data,
+                )
+            except ServiceError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Contract {contract.title} saved.")
+                return redirect("proposals:contract-detail", contract_id=contract.pk)
+    return render(request, "proposals/contract_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@accepts_uploads(CONTRACT)
+@staff_required
+def contract_detail(request: StaffRequest, contract_id: int) -> HttpResponse:
+    """The contract with its files; the form edits its status, dates and project and replaces the PDF."""
+    contract = get_contract_for_staff(request, contract_id)
+    form = ContractForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=Contract.objects.get(pk=contract.pk),
+        workspace=request.workspace,
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = _upload(request, form)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
+            try:
+                services.update_contract(
+                    contract=contract, actor=request.user, upload=upload, ip=client_ip(request), **data
+                )
+            except ServiceError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Contract saved.")
+                return redirect("proposals:contract-detail", contract_id=contract.pk)
+    files = (
+        ContractFile.objects.filter(contract=contract)
+        .select_related("uploaded_by_user")
+        .order_by("-uploaded_at", "-id")
+    )
+    return render(
+        request, "proposals/contract_detail.html", {"contract": contract, "form": form, "files": files}
+    )
+
+
+@require_GET
+@staff_required
+def contract_file_download(request: StaffRequest, file_id: int) -> HttpResponse:
+    return file_views.download(get_contract_file_for_staff(request, file_id))
+
+
+@require_GET
+@staff_required
+def contract_file_preview(request: StaffRequest, file_id: int) -> HttpResponse:
+    record = get_contract_file_for_staff(request, file_id)
+    return file_views.preview_page(
+        request,
+        record,
+        base_template="app_base.html",
+        raw_url=reverse("proposals:contract-file-raw", args=[record.pk]),
+        download_url=reverse("proposals:contract-file-download", args=[record.pk]),
+        back_url=reverse("proposals:contract-detail", args=[record.contract_id]),
+        back_label=record.contract.title,
+    )
+
+
+@require_GET
+@staff_required
+def contract_file_raw(request: StaffRequest, file_id: int) -> HttpResponse:
+    return file_views.raw(get_contract_file_for_staff(request, file_id))

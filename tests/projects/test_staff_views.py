@@ -1,0 +1,74 @@
+"""Staff project pages: filters, delivering files, new versions, asking for approval, the hub's tabs."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from projects import services
+from projects.models import ApprovalStatus, Deliverable, ProjectStatus
+from tests.projects.conftest import pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_project_list_filters_by_status_and_client(world, project, owner_http):
+    other = services.create_project(
+        workspace=world.ws,
+        client=world.other_client,
+        actor=world.owner,
+        name="Other",
+        status=ProjectStatus.PLANNED,
+    )
+    url = reverse("projects:project-list")
+    assert set(owner_http.get(url).context["projects"]) == {other, project}
+    assert list(owner_http.get(url, {"status": ProjectStatus.ACTIVE}).context["projects"]) == [project]
+    assert list(owner_http.get(url, {"client": world.other_client.pk}).context["projects"]) == [other]
+    fragment = owner_http.get(
+        url, {"client": world.client.pk}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="project-table"
+    )
+    assert [t.name for t in fragment.templates][0] == "projects/_project_table.html"
+
+
+def test_staff_deliver_files_then_a_new_version(world, project, owner_http):
+    url = reverse("projects:deliverable-create", args=[project.pk])
+    response = owner_http.post(
+        url,
+        {
+            "file": [pdf_upload("a.pdf"), pdf_upload("b.pdf")],
+            "title": "ignored for several",
+            "note": "Round 1",
+            "needs_approval": "on",
+        },
+    )
+    assert response.status_code == 302
+    titles = sorted(Deliverable.objects.filter(project=project).values_list("title", "approval_status"))
+    assert titles == [("a.pdf", ApprovalStatus.PENDING), ("b.pdf", ApprovalStatus.PENDING)]
+    d = Deliverable.objects.get(title="a.pdf")
+    owner_http.post(
+        reverse("projects:deliverable-version-create", args=[d.pk]),
+        {"file": pdf_upload("a2.pdf"), "note": "Fixed"},
+    )
+    d.refresh_from_db()
+    assert d.version_count == 2 and d.current_version.note == "Fixed"
+    page = owner_http.get(reverse("projects:deliverable-detail", args=[d.pk]))
+    assert [v.number for v in page.context["versions"]] == [2, 1]
+    assert "superseded" in page.content.decode()
+    owner_http.post(
+        reverse("projects:deliverable-approval", args=[d.pk]), {"to": ApprovalStatus.NOT_REQUIRED}
+    )
+    d.refresh_from_db()
+    assert d.approval_status == ApprovalStatus.NOT_REQUIRED
+    # A refused file is reported, nothing is created.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    owner_http.post(url, {"file": SimpleUploadedFile("x.html", b"<html></html>"), "title": "Bad"})
+    assert not Deliverable.objects.filter(title="Bad").exists()
+
+
+def test_client_hub_has_tabs_for_projects_and_contracts(world, project, deliverable, owner_http):
+    page = owner_http.get(reverse("accounts:client-detail", args=[world.client.pk]))
+    body = page.content.decode()
+    assert f"/app/projects/?client={world.client.pk}" in body
+    assert f"/app/contracts/?client={world.client.pk}" in body
+    assert 'data-hub-tab="deliverables"' in body
