@@ -234,6 +234,15 @@ class Client(models.Model):
         return f",{','.join(keys)}," if keys else ""
 
 
+def portal_open(contact, prefix: str = "client__") -> models.Q:
+    """Q for "this contact's client has the portal on". A staff preview of the portal (the portal
+    middleware marks its contact `is_staff_preview`) shows what the client would see even while the portal
+    is off; nothing else skips the check."""
+    if getattr(contact, "is_staff_preview", False):
+        return models.Q()
+    return models.Q(**{f"{prefix}portal_enabled": True})
+
+
 def section_hidden(section_key: str, prefix: str = "") -> models.Q:
     """Q for "the client hides this section"; `prefix` reaches it through a relation ("client__")."""
     return models.Q(**{f"{prefix}hidden_sections__contains": f",{section_key},"})

@@ -8,6 +8,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 
 from core import colour
+from core.http import absolute_url
 
 
 def _plain(name: str, ctx: dict[str, Any]) -> str:
@@ -29,6 +30,9 @@ def send_templated_email(
     # Button labels and links that stay readable whatever the accent (a light yellow, say).
     ctx.setdefault("accent_text", colour.text_on(ctx["accent"]))
     ctx.setdefault("link_colour", colour.readable_on(ctx["accent"], colour.LIGHT_SURFACES))
+    # The firm's logo heads every mail (served by the portal's public logo view, never a data: URI).
+    if getattr(workspace, "logo", None) and getattr(workspace, "slug", None):
+        ctx.setdefault("logo_url", absolute_url("portal:logo", slug=workspace.slug))
     subject = " ".join(_plain(f"emails/{template}.subject.txt", ctx).split())
     text = _plain(f"emails/{template}.txt", ctx)
     html = render_to_string(f"emails/{template}.html", ctx)

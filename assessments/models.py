@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import section_hidden
+from accounts.models import portal_open, section_hidden
 from assessments.markup import render_markdown
 from files.models import StoredFile
 
@@ -79,9 +79,9 @@ class AssessmentQuerySet(models.QuerySet):
     def for_contact(self, contact) -> AssessmentQuerySet:
         """Assessments a contact was invited to, while their client shows the Assessments section."""
         return self.exclude(section_hidden("assessments", prefix="client__")).filter(
+            portal_open(contact),
             workspace_id=contact.workspace_id,
             client_id=contact.client_id,
-            client__portal_enabled=True,
             pk__in=AssessmentAccess.objects.filter(contact=contact, contact__revoked_at__isnull=True).values(
                 "assessment_id"
             ),

@@ -50,6 +50,7 @@ class PortalAuthMiddleware:
             if request.contact is None:
                 preview = self._preview_contact(request, workspace)
                 if preview is not None:
+                    preview.is_staff_preview = True  # read-only; shown even while the portal is off
                     request.contact = preview
                     request.portal_preview = True
                     if request.method not in SAFE_METHODS:

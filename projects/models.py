@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import section_hidden
+from accounts.models import portal_open, section_hidden
 from files.models import StoredFile
 
 PROJECTS_SECTION = "projects"
@@ -41,10 +41,6 @@ class Decision(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
 
 
-def _portal_open(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}portal_enabled": True})
-
-
 # --- projects ------------------------------------------------------------------------------------------
 
 
@@ -57,7 +53,7 @@ class ProjectQuerySet(models.QuerySet):
         if contact.revoked_at is not None:
             return self.none()
         return self.exclude(section_hidden(PROJECTS_SECTION, prefix="client__")).filter(
-            _portal_open("client__"), workspace_id=contact.workspace_id, client_id=contact.client_id
+            portal_open(contact), workspace_id=contact.workspace_id, client_id=contact.client_id
         )
 
 
@@ -105,7 +101,7 @@ class DeliverableQuerySet(models.QuerySet):
         if contact.revoked_at is not None:
             return self.none()
         return self.exclude(section_hidden(DELIVERABLES_SECTION, prefix="project__client__")).filter(
-            _portal_open("project__client__"),
+            portal_open(contact, prefix="project__client__"),
             project__workspace_id=contact.workspace_id,
             project__client_id=contact.client_id,
             current_version__isnull=False,  # a deliverable exists for the client once it has a file

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import section_hidden
+from accounts.models import portal_open, section_hidden
 from files.models import StoredFile
 
 CONTRACTS_SECTION = "contracts"
@@ -40,7 +40,7 @@ class ContractQuerySet(models.QuerySet):
         if contact.revoked_at is not None:
             return self.none()
         return self.exclude(section_hidden(CONTRACTS_SECTION, prefix="client__")).filter(
-            client__portal_enabled=True,
+            portal_open(contact),
             workspace_id=contact.workspace_id,
             client_id=contact.client_id,
             status__in=CLIENT_VISIBLE,
