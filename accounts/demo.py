@@ -29,7 +29,15 @@ def seed_demo_workspace(ctx: DemoContext) -> None:
         )
     Membership.objects.get_or_create(user=staff, workspace=ws, defaults={"role": Role.OWNER})
     acme, _ = Client.objects.get_or_create(
-        workspace=ws, name="Acme Payments", defaults={"portal_enabled": True}
+        workspace=ws,
+        name="Acme Payments",
+        # An assessor's client sees its evidence; the agency sections are hidden (staff can show them).
+        defaults={
+            "portal_enabled": True,
+            "hidden_sections": Client.encode_hidden(
+                {"projects", "deliverables", "contracts", "invoices", "proposals"}
+            ),
+        },
     )
     if not acme.portal_enabled:
         acme.portal_enabled = True

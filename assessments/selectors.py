@@ -154,10 +154,20 @@ def visible_events(contact, events):
 
 
 def dashboard_context(contact) -> dict:
-    """What the portal dashboard shows about evidence: a few queries whatever the number of requests."""
+    """What the portal dashboard shows about evidence: a few queries whatever the number of requests.
+    Nothing (no widget) when the firm runs no assessment for this client at all: an agency's client is not
+    told "0 requests"; a contact of an assessed client with nothing shared yet is told so."""
+    cards = list(contact_assessments(contact))
+    if (
+        not cards
+        and not Assessment.objects.filter(
+            workspace_id=contact.workspace_id, client_id=contact.client_id
+        ).exists()
+    ):
+        return {}
     return {
         "summary": contact_summary(contact),
-        "assessment_cards": list(contact_assessments(contact)),
+        "assessment_cards": cards,
         "attention": needs_attention(contact),
     }
 

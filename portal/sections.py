@@ -60,7 +60,7 @@ def dashboard_widgets(request) -> list[Widget]:
         if not s.widget_template:
             continue
         context = s.widget_context(request.contact) if s.widget_context else {}
-        if context is None:
+        if not context:
             continue
         html = render_to_string(s.widget_template, {**context, "section": s}, request=request)
         widgets.append(Widget(section=s, html=html))

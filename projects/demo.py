@@ -76,7 +76,12 @@ def _upload(name: str, title: str) -> SimpleUploadedFile:
 
 
 def _client(ws: Workspace, staff: User, name: str, email: str, person: str, title: str) -> Client:
-    client, _ = Client.objects.get_or_create(workspace=ws, name=name, defaults={"portal_enabled": True})
+    # A studio's clients see its work, not an assessor's: the Assessments section is hidden for them.
+    client, _ = Client.objects.get_or_create(
+        workspace=ws,
+        name=name,
+        defaults={"portal_enabled": True, "hidden_sections": Client.encode_hidden({"assessments"})},
+    )
     if not client.portal_enabled:
         client.portal_enabled = True
         client.save(update_fields=["portal_enabled"])

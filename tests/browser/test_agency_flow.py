@@ -161,7 +161,9 @@ def test_staff_preview_shows_the_banner_and_no_write_controls(world, live_server
     context, staff = _staff(browser, live_server, world)
     staff.goto(f"{live_server.url}/app/clients/{world.client.pk}/")
     staff.click(f"summary[aria-label='Actions for {world.contact.email}']")
-    staff.click("button:has-text('Preview portal as')")
+    with context.expect_page() as opened:  # the preview opens in a new tab; the back-office stays
+        staff.click("button:has-text('Preview portal as')")
+    staff = opened.value
     staff.wait_for_url(f"{live_server.url}/p/alpha/")
     expect(staff.locator("body")).to_contain_text("Preview Mode")
     staff.goto(f"{live_server.url}/p/alpha/deliverables/{deliverable.pk}/")

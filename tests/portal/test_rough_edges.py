@@ -159,3 +159,13 @@ def test_preview_facts_show_a_type_name_not_a_mime_type(world, ev):
         staff_client(world.owner).get(reverse("assessments:file-preview", args=[record.pk])).content.decode()
     )
     assert "application/x-msdownload" not in body
+
+
+def test_assessments_widget_only_where_the_client_is_assessed(world):
+    http = portal_client(world.contact)
+    keys = [w.section.key for w in _dash(http).context["widgets"]]
+    assert "assessments" not in keys  # an agency's client is not shown "0 requests"
+    AssessmentFactory(client=world.client, name="Not shared with Pat")
+    response = _dash(http)
+    assert "assessments" in [w.section.key for w in response.context["widgets"]]
+    assert "No assessments have been shared with you yet." in response.content.decode()

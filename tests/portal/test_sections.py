@@ -40,6 +40,9 @@ def _widget_keys(response, only=("assessments", "widgets")) -> list[str]:
 
 
 def test_a_section_from_its_own_app_shows_everywhere_and_hides_at_once(world, widgets_app):
+    from tests.assessments.conftest import make_evidence
+
+    make_evidence(world)  # the client is assessed too: its widget shows beside the new one, in order
     record_event(workspace=world.ws, client=world.client, verb="widget.delivered", target=world.client)
     record_event(workspace=world.ws, client=world.client, verb="widget.audited", target=world.client)
     http = portal_client(world.contact)
