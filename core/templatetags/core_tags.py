@@ -12,3 +12,11 @@ def possessive(name) -> str:
     """ "Jordan" → "Jordan's", "Acme Payments" → "Acme Payments'" (never "Payments's")."""
     name = str(name or "")
     return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
+@register.filter
+def markdown(text: str):
+    """Markdown rendered and sanitised (core.markup) — for texts not stored rendered."""
+    from core.markup import render_markdown
+
+    return render_markdown(text)
