@@ -116,6 +116,12 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "files") filesVersion += 1;
   });
+  // A delete (or any htmx request from inside the list) started after a refresh was fetched makes that
+  // refresh stale too: its answer would put back a row being deleted and orphan the delete's swap.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest("#files")) filesVersion += 1;
+  });
 
   function uploadAll(form, files) {
     var list = form.querySelector("[data-progress-list]");
