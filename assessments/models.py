@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import portal_open, section_hidden
 from assessments.markup import render_markdown
+from core.threads import AuthoredByStaffOrContact
 from files.models import StoredFile
 
 
@@ -297,7 +298,7 @@ class RequestMessageQuerySet(models.QuerySet):
         return self.filter(request__assessment__in=Assessment.objects.for_contact(contact))
 
 
-class RequestMessage(models.Model):
+class RequestMessage(AuthoredByStaffOrContact, models.Model):
     request = models.ForeignKey(EvidenceRequest, on_delete=models.CASCADE, related_name="messages")
     author_contact = models.ForeignKey(
         "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -321,15 +322,6 @@ class RequestMessage(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.pk} on {self.request_id}"
-
-    @property
-    def from_staff(self) -> bool:
-        return self.author_user_id is not None
-
-    @property
-    def author_label(self) -> str:
-        who = self.author_user or self.author_contact
-        return str(who) if who else "Unknown"
 
 
 # --- evidence packages (export) ----------------------------------------------------------------------

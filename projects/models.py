@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import portal_open, section_hidden
+from core.threads import AuthoredByStaffOrContact
 from files.models import StoredFile
 
 PROJECTS_SECTION = "projects"
@@ -215,7 +216,7 @@ class DeliverableCommentQuerySet(models.QuerySet):
         return self.filter(deliverable__project__workspace=workspace)
 
 
-class DeliverableComment(models.Model):
+class DeliverableComment(AuthoredByStaffOrContact, models.Model):
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="comments")
     author_contact = models.ForeignKey(
         "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -239,12 +240,3 @@ class DeliverableComment(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.pk} on {self.deliverable_id}"
-
-    @property
-    def from_staff(self) -> bool:
-        return self.author_user_id is not None
-
-    @property
-    def author_label(self) -> str:
-        who = self.author_user or self.author_contact
-        return str(who) if who else "Unknown"
