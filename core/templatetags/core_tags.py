@@ -20,3 +20,11 @@ def markdown(text: str):
     from core.markup import render_markdown
 
     return render_markdown(text)
+
+
+@register.filter
+def money(amount, currency: str = "EUR") -> str:
+    """`{{ invoice.total|money:invoice.currency }}` → "€1,234.50" (core.money, half-up, no floats)."""
+    from core.money import format_money
+
+    return format_money(amount, currency or "EUR")
