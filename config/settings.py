@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -258,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
     },
 }
+# Apply what Stripe's webhooks missed (billing.reconcile), daily.
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "billing.payment_tasks.reconcile_payments",
+    "schedule": crontab(hour=env.int("RECONCILE_HOUR_UTC", default=4), minute=15),
+}
 # Anchor every chain head that moved since its last checkpoint (activity.checkpoints).
 CELERY_BEAT_SCHEDULE["audit-checkpoints"] = {
     "task": "activity.tasks.checkpoint_chains",
@@ -373,10 +379,36 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
-# --- Stripe (billing issue) ----------------------------------------------------------------------
+# --- Stripe Connect (billing/stripe_client.py) ----------------------------------------------------
+# With no STRIPE_SECRET_KEY online payment is "not set up": no Connect button, no Pay button, and the
+# webhook answers 400. Everything talks to Stripe through billing.stripe_client.stripe_client().
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
-STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")  # unused: Checkout is a redirect
+# Endpoint secrets (whsec_…) of the platform and the Connect endpoints, which differ: every one listed is
+# tried. STRIPE_WEBHOOK_SECRET (one secret) is still read, for older .env files.
+STRIPE_WEBHOOK_SECRETS = [
+    *env.list("STRIPE_WEBHOOK_SECRETS", default=[]),
+    *([env.str("STRIPE_WEBHOOK_SECRET")] if env.str("STRIPE_WEBHOOK_SECRET", default="") else []),
+]
+# Where the API is: Stripe's own unless tests or a staging stand-in point it elsewhere.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+# Events whose livemode differs are recorded and ignored; by default live keys expect live events.
+STRIPE_LIVEMODE = env.bool("STRIPE_LIVEMODE", default=STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")))
+# The platform's fee on each payment, as a percentage of the amount (Decimal, 0 = no fee).
+STRIPE_APPLICATION_FEE_PERCENT = env.str("STRIPE_APPLICATION_FEE_PERCENT", default="0")
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Origins the browser is sent to after a form POST (Checkout, Connect onboarding): CSP form-action
+# covers redirects that follow a form submission, so the pages with those forms allow these.
+STRIPE_REDIRECT_ORIGINS = env.list(
+    "STRIPE_REDIRECT_ORIGINS", default=["https://checkout.stripe.com", "https://connect.stripe.com"]
+)
+try:
+    _fee = Decimal(STRIPE_APPLICATION_FEE_PERCENT)
+except InvalidOperation as exc:
+    raise ImproperlyConfigured("STRIPE_APPLICATION_FEE_PERCENT must be a number, e.g. 1.5") from exc
+if not (_fee.is_finite() and 0 <= _fee < 100):
+    raise ImproperlyConfigured("STRIPE_APPLICATION_FEE_PERCENT must be at least 0 and below 100")
 
 # --- Security headers ------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,91 @@
+"""Outbox handlers for online payment mail: the receipt to the contact who paid, and a note to staff
+for each payment and each mismatch. They take ids, reload, and tolerate rows that vanished meanwhile."""
+
+from __future__ import annotations
+
+from accounts.models import Role, User
+from activity import outbox
+from activity.mail import send_templated_email
+from billing.payment_models import Payment, PaymentMismatch
+from core.http import absolute_url
+
+
+def staff_recipients(invoice) -> list[User]:
+    """Whoever created the invoice (if still a member), else the owners and admins."""
+    members = User.objects.filter(is_active=True, memberships__workspace_id=invoice.workspace_id)
+    if invoice.created_by_id:
+        user = members.filter(pk=invoice.created_by_id).first()
+        if user is not None:
+            return [user]
+    return list(members.filter(memberships__role__in=(Role.OWNER, Role.ADMIN)).distinct())
+
+
+def _payment(payment_id: int) -> Payment | None:
+    return (
+        Payment.objects.select_related("invoice__workspace", "invoice__client", "contact")
+        .filter(pk=payment_id)
+        .first()
+    )
+
+
+@outbox.handler("billing.payment_receipt_email")
+def payment_receipt_email(*, payment_id: int) -> None:
+    payment = _payment(payment_id)
+    if payment is None or payment.contact is None or not payment.contact.email:
+        return
+    invoice = payment.invoice
+    send_templated_email(
+        to=payment.contact.email,
+        template="payment_receipt",
+        context={
+            "workspace": invoice.workspace,
+            "invoice": invoice,
+            "payment": payment,
+            "recipient": payment.contact,
+            "link": absolute_url("portal:invoice-receipt", slug=invoice.workspace.slug, payment_id=payment.pk),
+        },
+    )
+
+
+@outbox.handler("billing.payment_staff_email")
+def payment_staff_email(*, payment_id: int) -> None:
+    payment = _payment(payment_id)
+    if payment is None:
+        return
+    invoice = payment.invoice
+    for user in staff_recipients(invoice):
+        send_templated_email(
+            to=user.email,
+            template="payment_received",
+            context={
+                "workspace": invoice.workspace,
+                "invoice": invoice,
+                "payment": payment,
+                "recipient": user,
+                "link": absolute_url("billing:payments"),
+            },
+        )
+
+
+@outbox.handler("billing.payment_mismatch_email")
+def payment_mismatch_email(*, mismatch_id: int) -> None:
+    mismatch = (
+        PaymentMismatch.objects.select_related("invoice__workspace", "invoice__client")
+        .filter(pk=mismatch_id)
+        .first()
+    )
+    if mismatch is None:
+        return
+    invoice = mismatch.invoice
+    for user in staff_recipients(invoice):
+        send_templated_email(
+            to=user.email,
+            template="payment_mismatch",
+            context={
+                "workspace": invoice.workspace,
+                "invoice": invoice,
+                "mismatch": mismatch,
+                "recipient": user,
+                "link": absolute_url("billing:payments"),
+            },
+        )

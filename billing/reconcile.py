@@ -1,0 +1,57 @@
+"""What the webhooks missed: every unsettled Checkout attempt's session is read again from Stripe and
+applied through the same forward-only `billing.payments.sync_session`, and the refunds of recent
+payments through `sync_refunds`. Running it twice, or beside a webhook, changes nothing more.
+Run daily by Celery beat (billing.payment_tasks) and by `manage.py reconcile_payments`."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import timedelta
+
+import stripe
+from django.db import transaction
+from django.utils import timezone
+
+from billing import payments
+from billing.payment_models import AttemptStatus, CheckoutAttempt, Payment
+
+logger = logging.getLogger(__name__)
+
+# Sessions live 24 hours and a bank debit clears within days: older attempts are left alone.
+ATTEMPT_MAX_AGE = timedelta(days=14)
+# A row still "creating" after this long never got its session (the request died before Stripe answered).
+CREATING_GIVE_UP = timedelta(days=1)
+
+
+def reconcile_payments(*, refund_days: int = 30, workspace=None) -> Counter:
+    """Returns how many attempts/payments ended in each outcome (and "errors")."""
+    now = timezone.now()
+    counts: Counter = Counter()
+    attempts = CheckoutAttempt.objects.unsettled().filter(created_at__gte=now - ATTEMPT_MAX_AGE)
+    if workspace is not None:
+        attempts = attempts.for_workspace(workspace)
+    stale = attempts.filter(session_id=None, created_at__lt=now - CREATING_GIVE_UP)
+    counts["abandoned"] += stale.update(status=AttemptStatus.EXPIRED, updated_at=now)
+    for attempt in attempts.exclude(session_id=None).order_by("created_at").iterator():
+        try:
+            facts = payments.fetch_session(attempt)
+            with transaction.atomic():
+                counts[payments.sync_session(attempt=attempt, facts=facts)] += 1
+        except stripe.StripeError as exc:
+            logger.warning("reconcile: attempt %s not read from Stripe: %s", attempt.pk, exc)
+            counts["errors"] += 1
+    recent = Payment.objects.filter(paid_at__gte=now - timedelta(days=refund_days)).exclude(charge_id="")
+    if workspace is not None:
+        recent = recent.for_workspace(workspace)
+    for payment in recent.iterator():
+        if payment.refunded_fully:
+            continue
+        try:
+            refunds = payments.fetch_refunds(payment)
+            with transaction.atomic():
+                counts["refunds " + payments.sync_refunds(payment=payment, refunds=refunds)] += 1
+        except stripe.StripeError as exc:
+            logger.warning("reconcile: refunds of payment %s not read from Stripe: %s", payment.pk, exc)
+            counts["errors"] += 1
+    return counts
