@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "sequences",  # django-sequences: gap-free invoice and credit-note numbers (billing.numbering)
     "core",
     "files",
     "accounts",

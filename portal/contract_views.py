@@ -1,5 +1,5 @@
-"""Client-side contracts (list, download, inline PDF preview) and the empty Proposals and Invoices pages
-that their issues fill in. Loaded through `for_contact(contact)`; anything else is a 404."""
+"""Client-side contracts (list, download, inline PDF preview) and the empty Proposals page that its issue
+fills in. Loaded through `for_contact(contact)`; anything else is a 404."""
 
 from __future__ import annotations
 
@@ -64,9 +64,3 @@ def contract_raw(request: PortalRequest, slug: str, contract_id: int) -> HttpRes
 @contact_required
 def proposal_list(request: PortalRequest, slug: str) -> HttpResponse:
     return render(request, "portal/proposals/proposal_list.html", {"proposals": []})
-
-
-@require_GET
-@contact_required
-def invoice_list(request: PortalRequest, slug: str) -> HttpResponse:
-    return render(request, "portal/billing/invoice_list.html", {"invoices": []})

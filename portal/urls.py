@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from portal import contract_views, evidence_views, preview_views, project_views, views
+from portal import billing_views, contract_views, evidence_views, preview_views, project_views, views
 
 app_name = "portal"
 
@@ -13,6 +13,7 @@ F = S + "files/<int:file_id>/"
 D = S + "deliverables/<int:deliverable_id>/"
 V = S + "deliverables/files/<int:file_id>/"
 C = S + "contracts/<int:contract_id>/"
+INV = S + "invoices/<int:invoice_id>/"
 
 urlpatterns = [
     path(S, views.dashboard, name="dashboard"),
@@ -41,11 +42,21 @@ urlpatterns = [
     path(V + "download", project_views.version_download, name="deliverable-file-download"),
     path(V + "preview", project_views.version_preview, name="deliverable-file-preview"),
     path(V + "raw", project_views.version_raw, name="deliverable-file-raw"),
-    # Contracts, Proposals and Invoices sections (portal.contract_views).
+    # Contracts and Proposals sections (portal.contract_views).
     path(S + "contracts/", contract_views.contract_list, name="contract-list"),
     path(C + "download", contract_views.contract_download, name="contract-download"),
     path(C + "preview", contract_views.contract_preview, name="contract-preview"),
     path(C + "raw", contract_views.contract_raw, name="contract-raw"),
     path(S + "proposals/", contract_views.proposal_list, name="proposal-list"),
-    path(S + "invoices/", contract_views.invoice_list, name="invoice-list"),
+    # Invoices section (portal.billing_views). The Stripe side adds its Pay views next to these.
+    path(S + "invoices/", billing_views.invoice_list, name="invoice-list"),
+    path(INV, billing_views.invoice_detail, name="invoice-detail"),
+    path(INV + "pdf", billing_views.invoice_download, name="invoice-download"),
+    path(INV + "preview", billing_views.invoice_preview, name="invoice-preview"),
+    path(INV + "raw", billing_views.invoice_raw, name="invoice-raw"),
+    path(
+        S + "credit-notes/<int:credit_note_id>/pdf",
+        billing_views.credit_note_download,
+        name="invoice-credit-note-download",
+    ),
 ]
