@@ -6,10 +6,12 @@ class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self) -> None:
-        from billing import handlers, hub, section  # noqa: F401  (handlers register outbox handlers)
+        from billing import handlers, hub, payment_handlers, payment_tasks, section  # noqa: F401  (outbox, tasks)
+        from billing.payment_verbs import register_verbs as register_payment_verbs
         from billing.verbs import register_verbs
 
         register_verbs()
+        register_payment_verbs()
         section.register()
         hub.register()
 

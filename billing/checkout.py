@@ -23,7 +23,7 @@ from billing.payment_models import AttemptStatus, CheckoutAttempt, Payment
 from billing.stripe_client import application_fee_percent, on_account, payments_configured, stripe_client
 from core.errors import ServiceError
 from core.http import absolute_url
-from core.money import HUNDRED, quantize, to_minor
+from core.money import HUNDRED, from_minor, quantize, to_minor
 
 # Stripe keeps an idempotency key for 24 hours and a session open for 24 hours: reuse well inside both.
 REUSE_WINDOW = timedelta(hours=20)
@@ -68,8 +68,6 @@ def application_fee_minor(amount_minor: int, currency: str) -> int:
     percent = application_fee_percent()
     if percent <= 0:
         return 0
-    from core.money import from_minor
-
     fee = quantize(from_minor(amount_minor, currency) * percent / HUNDRED, currency)
     return to_minor(fee, currency)
 
@@ -78,7 +76,11 @@ def _session_params(attempt: CheckoutAttempt) -> dict:
     """Built from the attempt row alone, so a retry with the same idempotency key sends the same request."""
     invoice = attempt.invoice
     slug = attempt.workspace.slug
-    ids = {"invoice_id": str(invoice.pk), "workspace_id": str(attempt.workspace_id), "attempt_id": str(attempt.pk)}
+    ids = {
+        "invoice_id": str(invoice.pk),
+        "workspace_id": str(attempt.workspace_id),
+        "attempt_id": str(attempt.pk),
+    }
     metadata = {**ids, "invoice_number": invoice.number}
     params: dict = {
         "mode": "payment",
@@ -95,8 +97,12 @@ def _session_params(attempt: CheckoutAttempt) -> dict:
         "client_reference_id": f"invoice-{invoice.pk}",
         "metadata": metadata,
         "payment_intent_data": {"description": f"Invoice {invoice.number}", "metadata": metadata},
-        "success_url": absolute_url("portal:invoice-detail", slug=slug, invoice_id=invoice.pk, query="payment=returned"),
-        "cancel_url": absolute_url("portal:invoice-detail", slug=slug, invoice_id=invoice.pk, query="payment=cancelled"),
+        "success_url": absolute_url(
+            "portal:invoice-detail", slug=slug, invoice_id=invoice.pk, query="payment=returned"
+        ),
+        "cancel_url": absolute_url(
+            "portal:invoice-detail", slug=slug, invoice_id=invoice.pk, query="payment=cancelled"
+        ),
     }
     if attempt.application_fee_minor > 0:
         params["payment_intent_data"]["application_fee_amount"] = attempt.application_fee_minor
@@ -122,11 +128,13 @@ def _reusable(invoice: Invoice, account_id: str, amount_minor: int) -> CheckoutA
 
 def start_checkout(*, invoice: Invoice, contact) -> str:
     """The Checkout URL to send the contact to for what the invoice owes now."""
-    if contact.is_staff_preview:
+    if getattr(contact, "is_staff_preview", False):
         raise ServiceError("Preview mode: payments are not made from a preview.")
     account = connected_account(invoice.workspace) if payments_configured() else None
     if account is None or not account.can_take_payments:
-        raise ServiceError("Online payment is not set up for this invoice. Please pay by the means on the invoice.")
+        raise ServiceError(
+            "Online payment is not set up for this invoice. Please pay by the means on the invoice."
+        )
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().select_related("workspace").get(pk=invoice.pk)
         if not locked.is_payable:
@@ -159,9 +167,9 @@ def _session_url(attempt: CheckoutAttempt) -> str:
             # Paid, being paid, or expired meanwhile: the webhook or the reconcile records which. Open a
             # new attempt only for an expired one; a completed one shows "processing" on the invoice page.
             if session.get("status") == "expired":
-                CheckoutAttempt.objects.filter(pk=attempt.pk, status__in=(AttemptStatus.CREATING, AttemptStatus.OPEN)).update(
-                    status=AttemptStatus.EXPIRED, updated_at=timezone.now()
-                )
+                CheckoutAttempt.objects.filter(
+                    pk=attempt.pk, status__in=(AttemptStatus.CREATING, AttemptStatus.OPEN)
+                ).update(status=AttemptStatus.EXPIRED, updated_at=timezone.now())
                 return start_checkout(invoice=attempt.invoice, contact=attempt.contact)
             raise AlreadyPaying()
         session = client.v1.checkout.sessions.create(
@@ -183,14 +191,18 @@ def _session_url(attempt: CheckoutAttempt) -> str:
 
 class AlreadyPaying(ServiceError):
     def __init__(self) -> None:
-        super().__init__("A payment for this invoice is already on its way: this page updates once Stripe confirms it.")
+        super().__init__(
+            "A payment for this invoice is already on its way: this page updates once Stripe confirms it."
+        )
 
 
 def _expire_older(attempt: CheckoutAttempt) -> None:
     """Close the invoice's other open sessions (an earlier amount, say), so only one can still be paid.
     Best effort: one that cannot be expired is left to Stripe's own expiry and to the mismatch check."""
     client = stripe_client()
-    older = CheckoutAttempt.objects.filter(invoice_id=attempt.invoice_id, status=AttemptStatus.OPEN).exclude(pk=attempt.pk)
+    older = CheckoutAttempt.objects.filter(invoice_id=attempt.invoice_id, status=AttemptStatus.OPEN).exclude(
+        pk=attempt.pk
+    )
     for other in older.exclude(session_id=None):
         try:
             client.v1.checkout.sessions.expire(other.session_id, options=on_account(other.stripe_account))

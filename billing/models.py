@@ -505,3 +505,14 @@ class CreditNotePdf(StoredFile):
 
     class Meta(StoredFile.Meta):
         pass
+
+
+# Online payment (Stripe Connect, Checkout, webhooks): its own module, found by Django through this import.
+from billing.payment_models import (  # noqa: E402,F401
+    CheckoutAttempt,
+    Payment,
+    PaymentMismatch,
+    Refund,
+    StripeAccount,
+    StripeEvent,
+)

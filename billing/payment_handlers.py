@@ -42,7 +42,9 @@ def payment_receipt_email(*, payment_id: int) -> None:
             "invoice": invoice,
             "payment": payment,
             "recipient": payment.contact,
-            "link": absolute_url("portal:invoice-receipt", slug=invoice.workspace.slug, payment_id=payment.pk),
+            "link": absolute_url(
+                "portal:invoice-receipt", slug=invoice.workspace.slug, payment_id=payment.pk
+            ),
         },
     )
 

@@ -41,7 +41,9 @@ class StripeAccount(models.Model):
     firm pays Stripe's fees and owns disputes). One connected at a time; a deauthorised one is kept (with
     `disconnected_at`) so its late events still match its workspace."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="stripe_accounts")
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="stripe_accounts"
+    )
     account_id = models.CharField(max_length=255, unique=True)
     charges_enabled = models.BooleanField(default=False)
     payouts_enabled = models.BooleanField(default=False)
@@ -195,7 +197,10 @@ class CheckoutAttempt(Money, models.Model):
 
 class PaymentQuerySet(WorkspaceScoped):
     def for_contact(self, contact) -> PaymentQuerySet:
-        return self.filter(workspace_id=contact.client.workspace_id, invoice__client_id=contact.client_id)
+        """Payments of the invoices the contact may see (billing.models.Invoice.objects.for_contact)."""
+        from billing.models import Invoice  # billing.models imports this module
+
+        return self.filter(invoice__in=Invoice.objects.for_contact(contact))
 
 
 class Payment(Money, models.Model):
@@ -270,7 +275,9 @@ class PaymentMismatch(models.Model):
     settle the invoice by hand). One per session."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
-    invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE, related_name="payment_mismatches")
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.CASCADE, related_name="payment_mismatches"
+    )
     attempt = models.ForeignKey(CheckoutAttempt, null=True, blank=True, on_delete=models.SET_NULL)
     checkout_session_id = models.CharField(max_length=255, unique=True)
     payment_intent_id = models.CharField(max_length=255, blank=True)

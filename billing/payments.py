@@ -243,7 +243,9 @@ def sync_refunds(*, payment: Payment, refunds: list[dict]) -> str:
             stripe_refund_id=data["id"],
             amount_minor=amount,
             currency=payment.currency,
-            refunded_at=dt.datetime.fromtimestamp(int(data.get("created") or timezone.now().timestamp()), tz=dt.UTC),
+            refunded_at=dt.datetime.fromtimestamp(
+                int(data.get("created") or timezone.now().timestamp()), tz=dt.UTC
+            ),
         )
         payment.amount_refunded_minor += amount
         payment.save(update_fields=["amount_refunded_minor"])

@@ -65,3 +65,12 @@ def stripe_client() -> stripe.StripeClient:
 def on_account(account_id: str, **extra) -> dict:
     """Request options for a call made on a connected account (a direct charge lives there)."""
     return {"stripe_account": account_id, **extra}
+
+
+def allow_stripe_redirects(response):
+    """Let a page's forms end on Stripe (Checkout, onboarding): CSP form-action also governs the
+    redirect that follows a form's POST, and ours is 'self' everywhere else."""
+    origins = [origin for origin in settings.STRIPE_REDIRECT_ORIGINS if origin]
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response

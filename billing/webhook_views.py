@@ -25,7 +25,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:
         outcome = webhooks.handle(event)
     except stripe.StripeError as exc:
-        logger.warning("Stripe event %s not applied yet (Stripe unreadable: %s); Stripe will retry", event.get("id"), exc)
+        logger.warning(
+            "Stripe event %s not applied yet (Stripe unreadable: %s); Stripe will retry", event.get("id"), exc
+        )
         return HttpResponse(status=500)
     logger.info("Stripe event %s %s: %s", event.get("id"), event.get("type"), outcome)
     return HttpResponse(status=200)

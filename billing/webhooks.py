@@ -70,7 +70,9 @@ def handle(event: dict) -> str:
     if StripeEvent.objects.filter(event_id=event_id).exists():
         return "duplicate"  # the common replay, answered before asking Stripe anything
     if bool(event.get("livemode")) != expected_livemode():
-        plan = Plan(EventOutcome.IGNORED, f"livemode {bool(event.get('livemode'))} is not the configured mode")
+        plan = Plan(
+            EventOutcome.IGNORED, f"livemode {bool(event.get('livemode'))} is not the configured mode"
+        )
     else:
         plan = _plan(event)  # may read Stripe; a StripeError propagates (500: Stripe retries)
     try:
@@ -117,14 +119,23 @@ def _plan_session(event: dict, obj: dict) -> Plan:
     if attempt is None:
         return Plan(EventOutcome.IGNORED, "not a Checkout Session we created")
     account = event.get("account") or ""
-    if account != attempt.stripe_account or not StripeAccount.objects.filter(
-        workspace_id=attempt.workspace_id, account_id=account
-    ).exists():
-        logger.warning("Stripe event %s: account %r is not the invoice's workspace's", event.get("id"), account)
-        return Plan(EventOutcome.REJECTED, "the event's account is not the invoice's workspace's", attempt.workspace_id)
+    if (
+        account != attempt.stripe_account
+        or not StripeAccount.objects.filter(workspace_id=attempt.workspace_id, account_id=account).exists()
+    ):
+        logger.warning(
+            "Stripe event %s: account %r is not the invoice's workspace's", event.get("id"), account
+        )
+        return Plan(
+            EventOutcome.REJECTED,
+            "the event's account is not the invoice's workspace's",
+            attempt.workspace_id,
+        )
     facts = payments.fetch_session(attempt)
     if bool(facts.session.get("livemode")) != expected_livemode():
-        return Plan(EventOutcome.REJECTED, "the session's livemode is not the configured mode", attempt.workspace_id)
+        return Plan(
+            EventOutcome.REJECTED, "the session's livemode is not the configured mode", attempt.workspace_id
+        )
     return Plan(
         workspace_id=attempt.workspace_id,
         apply=lambda: payments.sync_session(attempt=attempt, facts=facts, event_id=event["id"]),

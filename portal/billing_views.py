@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from billing.models import CreditNote, CreditNotePdf, Invoice, InvoicePdf
 from billing.selectors import outstanding_by_currency
+from billing.stripe_client import allow_stripe_redirects
 from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
@@ -65,7 +66,7 @@ def invoice_list(request: PortalRequest, slug: str) -> HttpResponse:
 @contact_required
 def invoice_detail(request: PortalRequest, slug: str, invoice_id: int) -> HttpResponse:
     invoice = get_invoice_for_contact(request, invoice_id)
-    return render(
+    response = render(
         request,
         "portal/billing/invoice_detail.html",
         {
@@ -75,6 +76,7 @@ def invoice_detail(request: PortalRequest, slug: str, invoice_id: int) -> HttpRe
             "credit_notes": list(invoice.credit_notes.select_related("pdf")),
         },
     )
+    return allow_stripe_redirects(response)  # the Pay form's POST ends on Stripe Checkout
 
 
 @require_GET

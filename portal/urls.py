@@ -3,7 +3,15 @@
 
 from django.urls import path
 
-from portal import billing_views, contract_views, evidence_views, preview_views, project_views, views
+from portal import (
+    billing_views,
+    contract_views,
+    evidence_views,
+    payment_views,
+    preview_views,
+    project_views,
+    views,
+)
 
 app_name = "portal"
 
@@ -59,4 +67,7 @@ urlpatterns = [
         billing_views.credit_note_download,
         name="invoice-credit-note-download",
     ),
+    # Online payment (portal.payment_views): Pay starts Stripe Checkout; a payment's receipt.
+    path(INV + "pay", payment_views.invoice_pay, name="invoice-pay"),
+    path(S + "payments/<int:payment_id>/receipt", payment_views.invoice_receipt, name="invoice-receipt"),
 ]

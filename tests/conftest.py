@@ -157,3 +157,37 @@ def contact_http(world) -> HttpClient:
 
 
 from tests.s3 import moto_endpoint, s3_storage  # noqa: E402,F401  (fixtures)
+
+# --- Stripe: the real StripeClient against a local stand-in of the REST API (tests/stripe_standin.py) ---
+
+STRIPE_WEBHOOK_SECRET_PLATFORM = "whsec_test_platform_0123456789abcdef"
+STRIPE_WEBHOOK_SECRET_CONNECT = "whsec_test_connect_fedcba9876543210"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stripe_standin():
+    """One stand-in per test session; every test runs with Stripe configured against it (a workspace
+    still has no connected account until a test connects one, so its clients see no Pay button)."""
+    from django.test.utils import override_settings
+
+    from tests.stripe_standin import StripeStandIn
+
+    standin = StripeStandIn().start()
+    with override_settings(
+        STRIPE_SECRET_KEY="sk_test_standin",
+        STRIPE_API_BASE=standin.base_url,
+        STRIPE_WEBHOOK_SECRETS=[STRIPE_WEBHOOK_SECRET_PLATFORM, STRIPE_WEBHOOK_SECRET_CONNECT],
+        STRIPE_LIVEMODE=False,
+        STRIPE_MAX_NETWORK_RETRIES=0,
+        STRIPE_TIMEOUT_SECONDS=10,
+        STRIPE_REDIRECT_ORIGINS=[standin.base_url],
+    ):
+        yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def stripe_api(_stripe_standin):
+    """The stand-in, emptied for this test (its recorded requests and objects)."""
+    _stripe_standin.reset()
+    return _stripe_standin

@@ -443,8 +443,8 @@ class StripeStandIn:
             raise StripeError(
                 400,
                 "invalid_request_error",
-                f"Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session "
-                f"has a status of \"{obj['status']}\".",
+                f'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
+                f'has a status of "{obj["status"]}".',
             )
         obj["status"] = "expired"
         return dict(obj)

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--workspace", help="Only this workspace (slug).")
-        parser.add_argument("--refund-days", type=int, default=30, help="Re-read refunds of payments this recent.")
+        parser.add_argument(
+            "--refund-days", type=int, default=30, help="Re-read refunds of payments this recent."
+        )
 
     def handle(self, *args, **options) -> None:
         if not payments_configured():
