@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import stripe
 from django.db import transaction
 from django.utils import timezone
 
@@ -87,7 +86,7 @@ def sync_session(*, attempt: CheckoutAttempt, facts: SessionFacts, event_id: str
     """Apply what the session says to its attempt and invoice. Call inside a transaction. Returns an
     EventOutcome value."""
     attempt = (
-        CheckoutAttempt.objects.select_for_update()
+        CheckoutAttempt.objects.select_for_update(of=("self",))
         .select_related("invoice", "workspace", "contact")
         .get(pk=attempt.pk)
     )
@@ -223,12 +222,13 @@ def fetch_refunds(payment: Payment) -> list[dict]:
     listing = client.v1.refunds.list(
         {"charge": payment.charge_id, "limit": 100}, options=on_account(payment.stripe_account)
     )
-    return [refund.to_dict() for refund in listing.auto_paging_iter() if refund.get("status") == "succeeded"]
+    refunds = [refund.to_dict() for refund in listing.auto_paging_iter()]
+    return [refund for refund in refunds if refund.get("status") == "succeeded"]
 
 
 def sync_refunds(*, payment: Payment, refunds: list[dict]) -> str:
     """Record each refund not seen yet and apply it to the invoice. Call inside a transaction."""
-    payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
+    payment = Payment.objects.select_for_update(of=("self",)).select_related("invoice").get(pk=payment.pk)
     known = set(Refund.objects.filter(payment=payment).values_list("stripe_refund_id", flat=True))
     applied = False
     for data in sorted(refunds, key=lambda r: (r.get("created") or 0, r["id"])):
@@ -268,7 +268,3 @@ def payment_for_charge(charge: dict) -> Payment | None:
     if found is None and intent:
         found = Payment.objects.filter(payment_intent_id=intent).first()
     return found
-
-
-def is_transient(exc: Exception) -> bool:
-    return isinstance(exc, stripe.StripeError)

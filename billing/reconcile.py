@@ -32,7 +32,8 @@ def reconcile_payments(*, refund_days: int = 30, workspace=None) -> Counter:
     if workspace is not None:
         attempts = attempts.for_workspace(workspace)
     stale = attempts.filter(session_id=None, created_at__lt=now - CREATING_GIVE_UP)
-    counts["abandoned"] += stale.update(status=AttemptStatus.EXPIRED, updated_at=now)
+    if abandoned := stale.update(status=AttemptStatus.EXPIRED, updated_at=now):
+        counts["abandoned"] += abandoned
     for attempt in attempts.exclude(session_id=None).order_by("created_at").iterator():
         try:
             facts = payments.fetch_session(attempt)

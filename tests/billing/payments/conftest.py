@@ -58,7 +58,9 @@ def signed(event: dict, secret: str = STRIPE_WEBHOOK_SECRET_CONNECT, *, timestam
     return payload, StripeStandIn.sign(payload, secret, timestamp=timestamp)
 
 
-def deliver(event: dict, secret: str = STRIPE_WEBHOOK_SECRET_CONNECT, *, timestamp: int | None = None, http=None):
+def deliver(
+    event: dict, secret: str = STRIPE_WEBHOOK_SECRET_CONNECT, *, timestamp: int | None = None, http=None
+):
     """POST a signed event to the webhook as Stripe does (raw JSON body, Stripe-Signature header)."""
     payload, signature = signed(event, secret, timestamp=timestamp)
     return (http or HttpClient()).post(

@@ -23,7 +23,9 @@ def pay_state(http, world, invoice, query: str = "") -> str:
     return response.context["state"].kind if "state" in response.context else "none"
 
 
-def test_pay_creates_a_checkout_session_on_the_connected_account(world, invoice, connected, contact_http, stripe_api):
+def test_pay_creates_a_checkout_session_on_the_connected_account(
+    world, invoice, connected, contact_http, stripe_api
+):
     attempt = press_pay(contact_http, world, invoice)
     [call] = stripe_api.calls("POST", "/v1/checkout/sessions")
     assert call.stripe_account == connected.account_id  # a direct charge on the firm's account
@@ -80,7 +82,9 @@ def test_a_retried_attempt_gets_the_same_session_from_stripe(world, invoice, con
     parameters, and Stripe answers with the first session instead of making a second."""
     attempt = press_pay(contact_http, world, invoice)
     session_id = attempt.session_id
-    CheckoutAttempt.objects.filter(pk=attempt.pk).update(session_id=None, session_url="", status=AttemptStatus.CREATING)
+    CheckoutAttempt.objects.filter(pk=attempt.pk).update(
+        session_id=None, session_url="", status=AttemptStatus.CREATING
+    )
     again = press_pay(contact_http, world, invoice)
     assert again.pk == attempt.pk and again.session_id == session_id
     calls = stripe_api.calls("POST", "/v1/checkout/sessions")
