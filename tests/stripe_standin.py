@@ -37,6 +37,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 PLATFORM = ""  # the account key of objects made without a Stripe-Account header
 
+_RUNNING: StripeStandIn | None = None
+
+
+def running() -> StripeStandIn:
+    """The test session's stand-in (started by tests/conftest.py), for code that cannot take a fixture."""
+    assert _RUNNING is not None, "the Stripe stand-in is not running (tests/conftest.py starts it)"
+    return _RUNNING
+
 
 @dataclass
 class Recorded:
@@ -106,6 +114,8 @@ class StripeStandIn:
         host, port = self.server.server_address[:2]
         self.base_url = f"http://{host}:{port}"
         threading.Thread(target=self.server.serve_forever, name="stripe-standin", daemon=True).start()
+        global _RUNNING
+        _RUNNING = self
         return self
 
     def stop(self) -> None:

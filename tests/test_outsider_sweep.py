@@ -219,6 +219,11 @@ INSIDER_GET_STATUS = {
         400,
         "bogus token (a real one is a capability); the real flow is tested in tests/accounts/test_signup.py",
     ),
+    "billing:stripe-refresh": (
+        302,
+        "Stripe's refresh URL for onboarding: it mints a new Account Link and redirects the owner to Stripe "
+        "(tests/billing/payments/test_connect.py)",
+    ),
 }
 
 # URLs whose view takes POST but whose insider POST cannot be accepted: (status, why).

@@ -1,0 +1,47 @@
+"""Online payment's part of the outsider sweep (tests/test_outsider_sweep.py), kept apart from the
+invoices' registrations (tests/billing/sweep.py): workspace A's connected Stripe account (on the test
+session's stand-in), a payable Secretco invoice for Pay, and a paid one whose payment has a receipt."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing import checkout, connect, payments, services
+from billing.payment_models import CheckoutAttempt, Payment, StripeAccount
+from tests.billing.conftest import make_draft
+from tests.stripe_standin import running
+from tests.test_outsider_sweep import get_request, kwarg_source, post_data, sweep_fixture
+
+
+@sweep_fixture
+def payment_objects(world) -> None:
+    """Built with the real services against the stand-in: connect, finalise, pay, webhook-equivalent sync."""
+    o = world.objs
+    record = connect.connect(workspace=world.ws, user=world.owner)
+    running().enable_charges(record.account_id)  # Stripe finished onboarding
+    o.stripe_account = connect.sync(record)
+    o.payable_invoice = services.finalise_invoice(invoice=make_draft(world), actor=world.owner)
+    o.paid_invoice = services.finalise_invoice(invoice=make_draft(world), actor=world.owner)
+    checkout.start_checkout(invoice=o.paid_invoice, contact=world.contact)
+    attempt = CheckoutAttempt.objects.get(invoice=o.paid_invoice)
+    running().pay_session(attempt.session_id)  # the contact paid on Checkout
+    facts = payments.fetch_session(attempt)
+    with transaction.atomic():
+        payments.sync_session(attempt=attempt, facts=facts)
+    o.payment = Payment.objects.get(invoice=o.paid_invoice)
+
+
+kwarg_source("invoice_id", lambda w: w.objs.payable_invoice, url="portal:invoice-pay")
+kwarg_source("payment_id", lambda w: w.objs.payment, url="portal:invoice-receipt")
+
+
+def _disconnect_a(world, http) -> None:
+    """So that the insider's Connect creates an account (a connected workspace's Connect only mints a link)."""
+    StripeAccount.objects.filter(workspace=world.ws).update(disconnected_at=timezone.now())
+
+
+post_data("billing:stripe-connect", lambda w: {}, setup=_disconnect_a)
+post_data("billing:stripe-check", lambda w: {})
+post_data("portal:invoice-pay", lambda w: {})
+get_request("billing:stripe-return")
