@@ -11,8 +11,7 @@ from activity.models import Event
 from billing import services
 from billing.models import InvoiceStatus
 from billing.services import PaymentRefused
-from core.errors import ServiceError
-from tests.billing.conftest import lines, make_draft
+from tests.billing.conftest import make_draft
 
 D = Decimal
 
