@@ -97,8 +97,8 @@ def seed_step(ctx: DemoContext) -> None:
             tax_rate=D(20),
             notes=conf.default_terms,
             bill_to_address={
-                "brightleaf": "Brightleaf Organics\n2 Orchard Lane\nBristol BS1 4DJ",
-                "harbour": "Harbour Coffee Co.\nPier 3, Harbour Road\nBrighton BN2 1TW",
+                "brightleaf": "2 Orchard Lane\nBristol BS1 4DJ",
+                "harbour": "Pier 3, Harbour Road\nBrighton BN2 1TW",
             }[key],
         )
         if state == "draft":
