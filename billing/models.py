@@ -102,6 +102,13 @@ class BillingSettings(models.Model):
     def __str__(self) -> str:
         return f"Billing settings of {self.workspace_id}"
 
+    def bill_from_block(self) -> str:
+        """What a finalised invoice keeps of the sender: address, billing email, tax number."""
+        lines = [self.from_address.strip(), self.from_email.strip()]
+        if self.tax_id.strip():
+            lines.append(f"Tax ID: {self.tax_id.strip()}")
+        return "\n".join(line for line in lines if line)
+
     def clean(self) -> None:
         for name in ("invoice_prefix", "credit_note_prefix"):
             value = getattr(self, name)

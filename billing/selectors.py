@@ -28,3 +28,17 @@ def outstanding_by_currency(invoices: InvoiceQuerySet) -> list[tuple[str, Decima
     for row in rows:
         totals[row["currency"]] += max(row["due"] or Decimal(0), Decimal(0))
     return sorted(totals.items())
+
+
+def invoice_events(invoice, *, audience: str, limit: int = 50):
+    """The invoice's own events (credit notes, payments and sends are recorded on it), newest first."""
+    from activity.models import Event
+    from activity.verbs import CLIENT, client_verbs
+    from billing.models import INVOICES_SECTION, Invoice
+
+    events = Event.objects.filter(
+        workspace_id=invoice.workspace_id, target_type=Invoice._meta.label_lower, target_id=str(invoice.pk)
+    )
+    if audience == CLIENT:
+        events = events.filter(verb__in=client_verbs({INVOICES_SECTION}))
+    return events.select_related("actor_user", "actor_contact").order_by("-created_at", "-id")[:limit]

@@ -292,7 +292,7 @@ def finalise_invoice(*, invoice: Invoice, actor: User | None, send: bool = False
         issue_date=locked.issue_date,
     )
     locked.bill_from_name = conf.from_name or locked.workspace.name
-    locked.bill_from_address = conf.from_address
+    locked.bill_from_address = conf.bill_from_block()
     locked.bill_to_name = locked.client.name
     locked.status = InvoiceStatus.SENT
     locked.finalised_at = locked.updated_at = timezone.now()

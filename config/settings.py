@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.send_daily_digests",
         "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
     },
+    # billing.reminders: one reminder per overdue invoice per day at most, whatever the schedule.
+    "invoice-overdue-reminders": {
+        "task": "billing.tasks.send_overdue_reminders",
+        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=15),
+    },
 }
 # Apply what Stripe's webhooks missed (billing.reconcile), daily.
 CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
