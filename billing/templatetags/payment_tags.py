@@ -22,3 +22,17 @@ def pay_panel(context, invoice) -> dict:
         "cancelled": outcome == "cancelled",
         "preview": getattr(request, "portal_preview", False),
     }
+
+
+@register.inclusion_tag("billing/_invoice_payments.html")
+def invoice_payments(invoice) -> dict:
+    """The staff invoice page's card payments (with their refunds) and the mismatches needing review."""
+    from billing.payment_models import Payment, PaymentMismatch
+
+    return {
+        "invoice": invoice,
+        "payments": list(
+            Payment.objects.filter(invoice=invoice).select_related("contact").order_by("paid_at")
+        ),
+        "mismatches": list(PaymentMismatch.objects.filter(invoice=invoice)),
+    }
