@@ -160,6 +160,7 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
         "/app/inbox",
         "/app/activity",
         "/app/settings",
+        "/app/settings/payments",
         "/app/projects/",
         "/app/projects/new",
         f"/app/projects/{project.pk}/",
