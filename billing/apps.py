@@ -6,7 +6,14 @@ class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self) -> None:
-        from billing import handlers, hub, payment_handlers, payment_tasks, section  # noqa: F401  (outbox, tasks)
+        from billing import (  # noqa: F401  (outbox handlers, Celery tasks, admin registrations)
+            handlers,
+            hub,
+            payment_admin,
+            payment_handlers,
+            payment_tasks,
+            section,
+        )
         from billing.payment_verbs import register_verbs as register_payment_verbs
         from billing.verbs import register_verbs
 
