@@ -4,6 +4,7 @@ never float); every refusal is a message on the field that caused it."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -14,6 +15,8 @@ from core import money
 from core.money import CURRENCY_CHOICES, PricedLine
 
 OVERDUE = "overdue"
+# Digits, thousands commas and one decimal point: no exponents ("1e3"), no "NaN", no "Infinity".
+PLAIN_NUMBER = re.compile(r"^-?[0-9][0-9,]*(\.[0-9]*)?$|^-?\.[0-9]+$")
 
 
 class DateInput(forms.DateInput):
@@ -32,6 +35,8 @@ class MoneyField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
+        if not PLAIN_NUMBER.match(value.strip()):
+            raise forms.ValidationError(f"“{value}” is not a number.")
         try:
             number = money.parse_decimal(value, places=self.places)
         except money.MoneyError as exc:

@@ -458,7 +458,11 @@ def invoice_preview(request: StaffRequest, invoice_id: int) -> HttpResponse:
         download_url=reverse("billing:invoice-download", args=[invoice.pk]),
         back_url=reverse("billing:invoice-detail", args=[invoice.pk]),
         back_label=f"Invoice {invoice.number}",
-        extra_details=[("Status", invoice.display_status), ("SHA-256", record.sha256)],
+        extra_details=[
+            ("Client", invoice.client.name),
+            ("Status", invoice.display_status),
+            ("SHA-256", record.sha256),
+        ],
     )
 
 

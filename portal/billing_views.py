@@ -98,7 +98,7 @@ def invoice_preview(request: PortalRequest, slug: str, invoice_id: int) -> HttpR
         download_url=reverse("portal:invoice-download", args=[slug, invoice.pk]),
         back_url=reverse("portal:invoice-detail", args=[slug, invoice.pk]),
         back_label=f"Invoice {invoice.number}",
-        extra_details=[("Status", invoice.display_status)],
+        extra_details=[("Billed to", invoice.bill_to_name), ("Status", invoice.display_status)],
     )
 
 
