@@ -1,6 +1,7 @@
 """Online payment's part of the outsider sweep (tests/test_outsider_sweep.py), kept apart from the
 invoices' registrations (tests/billing/sweep.py): workspace A's connected Stripe account (on the test
-session's stand-in), a payable Secretco invoice for Pay, and a paid one whose payment has a receipt."""
+session's stand-in) and a paid Secretco invoice whose payment has a receipt. Pay takes the invoices'
+`invoice_id` source (their sent Secretco invoice, which still owes money)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ def payment_objects(world) -> None:
     record = connect.connect(workspace=world.ws, user=world.owner)
     running().enable_charges(record.account_id)  # Stripe finished onboarding
     o.stripe_account = connect.sync(record)
-    o.payable_invoice = services.finalise_invoice(invoice=make_draft(world), actor=world.owner)
     o.paid_invoice = services.finalise_invoice(invoice=make_draft(world), actor=world.owner)
     checkout.start_checkout(invoice=o.paid_invoice, contact=world.contact)
     attempt = CheckoutAttempt.objects.get(invoice=o.paid_invoice)
@@ -32,7 +32,6 @@ def payment_objects(world) -> None:
     o.payment = Payment.objects.get(invoice=o.paid_invoice)
 
 
-kwarg_source("invoice_id", lambda w: w.objs.payable_invoice, url="portal:invoice-pay")
 kwarg_source("payment_id", lambda w: w.objs.payment, url="portal:invoice-receipt")
 
 
