@@ -69,8 +69,12 @@ def _post_webhook(live_server, event: dict) -> int:
     return response.status_code
 
 
-@pytest.mark.parametrize(("width", "scheme"), [(1280, "light"), (390, "dark")], ids=["desktop-light", "phone-dark"])
-def test_contact_pays_an_invoice_by_card(world, live_server, browser, shot, axe, stripe_api, settings, width, scheme):
+@pytest.mark.parametrize(
+    ("width", "scheme"), [(1280, "light"), (390, "dark")], ids=["desktop-light", "phone-dark"]
+)
+def test_contact_pays_an_invoice_by_card(
+    world, live_server, browser, shot, axe, stripe_api, settings, width, scheme
+):
     settings.SITE_URL = live_server.url  # Checkout's success and cancel URLs come back to this server
     tag = f"{width}-{scheme}"
     connect_workspace(world.ws, world.owner, stripe_api)
@@ -122,7 +126,9 @@ def test_contact_pays_an_invoice_by_card(world, live_server, browser, shot, axe,
     context.close()
 
 
-def test_other_pay_states_have_no_wcag_violations(world, live_server, browser, shot, axe, stripe_api, settings):
+def test_other_pay_states_have_no_wcag_violations(
+    world, live_server, browser, shot, axe, stripe_api, settings
+):
     settings.SITE_URL = live_server.url
     invoice = services.finalise_invoice(invoice=make_draft(world), actor=world.owner)
     context, page, problems = _signed_in(browser, live_server, world, 1280, "light")
