@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from accounts import services as account_services
@@ -57,16 +57,17 @@ def _post_webhook(live_server, event: dict) -> int:
     from tests.stripe_standin import StripeStandIn
 
     payload = json.dumps(event)
-    response = requests.post(
+    request = urllib.request.Request(  # noqa: S310 - the live server on 127.0.0.1
         f"{live_server.url}/stripe/webhook/",
         data=payload.encode(),
+        method="POST",
         headers={
             "Content-Type": "application/json",
             "Stripe-Signature": StripeStandIn.sign(payload, STRIPE_WEBHOOK_SECRET_CONNECT),
         },
-        timeout=30,
     )
-    return response.status_code
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return response.status
 
 
 @pytest.mark.parametrize(
