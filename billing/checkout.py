@@ -111,10 +111,12 @@ def _session_params(attempt: CheckoutAttempt) -> dict:
     return params
 
 
-def _reusable(invoice: Invoice, account_id: str, amount_minor: int) -> CheckoutAttempt | None:
+def _reusable(invoice: Invoice, contact, account_id: str, amount_minor: int) -> CheckoutAttempt | None:
+    """The contact's own open attempt for the same amount (its session has their email prefilled)."""
     now = timezone.now()
     for attempt in CheckoutAttempt.objects.filter(
         invoice=invoice,
+        contact=contact,
         status__in=(AttemptStatus.CREATING, AttemptStatus.OPEN),
         stripe_account=account_id,
         amount_minor=amount_minor,
@@ -140,7 +142,7 @@ def start_checkout(*, invoice: Invoice, contact) -> str:
         if not locked.is_payable:
             raise ServiceError(f"Invoice {locked.label} has nothing left to pay.")
         amount_minor = to_minor(locked.amount_due, locked.currency)
-        attempt = _reusable(locked, account.account_id, amount_minor)
+        attempt = _reusable(locked, contact, account.account_id, amount_minor)
         if attempt is None:
             attempt = CheckoutAttempt.objects.create(
                 workspace=locked.workspace,
@@ -171,6 +173,11 @@ def _session_url(attempt: CheckoutAttempt) -> str:
                     pk=attempt.pk, status__in=(AttemptStatus.CREATING, AttemptStatus.OPEN)
                 ).update(status=AttemptStatus.EXPIRED, updated_at=timezone.now())
                 return start_checkout(invoice=attempt.invoice, contact=attempt.contact)
+            # Completed on Stripe (paid, or a bank debit under way): show "processing" until the
+            # webhook (or the reconcile) says which; this marks nothing paid.
+            CheckoutAttempt.objects.filter(
+                pk=attempt.pk, status__in=(AttemptStatus.CREATING, AttemptStatus.OPEN)
+            ).update(status=AttemptStatus.PROCESSING, updated_at=timezone.now())
             raise AlreadyPaying()
         session = client.v1.checkout.sessions.create(
             _session_params(attempt), options={**options, "idempotency_key": attempt.idempotency_key}
@@ -178,12 +185,15 @@ def _session_url(attempt: CheckoutAttempt) -> str:
     except stripe.StripeError as exc:
         raise StripeUnavailable() from exc
     expires = session.get("expires_at")
+    now = timezone.now()
     CheckoutAttempt.objects.filter(pk=attempt.pk).update(
         session_id=session["id"],
         session_url=session["url"],
         session_expires_at=datetime.fromtimestamp(int(expires), tz=UTC) if expires else None,
-        status=AttemptStatus.OPEN,
-        updated_at=timezone.now(),
+        updated_at=now,
+    )
+    CheckoutAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.CREATING).update(
+        status=AttemptStatus.OPEN
     )
     _expire_older(attempt)
     return session["url"]

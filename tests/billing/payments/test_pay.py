@@ -201,3 +201,32 @@ def test_a_zero_decimal_currency_is_sent_in_whole_units(world, connected, contac
         "unit_amount": "3050",
         "product_data": {"name": f"Invoice {yen.number}"},
     }
+
+
+def test_pay_after_paying_on_stripe_shows_processing_not_a_new_session(
+    world, invoice, contact_http, stripe_api
+):
+    attempt = press_pay(contact_http, world, invoice)
+    stripe_api.pay_session(attempt.session_id)  # paid in another tab; the webhook is not here yet
+    response = contact_http.post(pay_url(world, invoice), follow=True)
+    assert b"already on its way" in response.content
+    assert response.context["state"].kind == "processing"
+    assert len(stripe_api.calls("POST", "/v1/checkout/sessions")) == 1
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.SENT  # still only Stripe's webhook marks it paid
+
+
+def test_a_second_contact_gets_a_session_of_their_own_and_the_first_is_closed(
+    world, invoice, contact_http, stripe_api
+):
+    from tests.factories import ContactFactory
+
+    colleague = ContactFactory(client=world.client, email="cfo@secretco.example", name="Casey Secret")
+    first = press_pay(contact_http, world, invoice)
+    second = press_pay(portal_client(colleague), world, invoice)
+    assert second.pk != first.pk and second.contact == colleague
+    created = [c for c in stripe_api.calls("POST") if c.path == "/v1/checkout/sessions"]
+    assert [c.form["customer_email"] for c in created] == [world.contact.email, "cfo@secretco.example"]
+    assert stripe_api.calls("POST", f"/v1/checkout/sessions/{first.session_id}/expire")
+    first.refresh_from_db()
+    assert first.status == AttemptStatus.EXPIRED  # only one session can still be paid
