@@ -3,18 +3,23 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
+
 from billing.models import INVOICES_SECTION, Invoice
-from billing.selectors import outstanding_by_currency
 from core.sections import Section, register_section
 
 WIDGET_LENGTH = 3
 
 
 def invoices_widget(contact) -> dict:
-    """Two queries: the outstanding sums per currency and the next few invoices to pay, soonest first."""
-    invoices = Invoice.objects.for_contact(contact)
-    due = list(invoices.outstanding().order_by("due_date", "id")[:WIDGET_LENGTH])
-    return {"outstanding": outstanding_by_currency(invoices) if due else [], "due_invoices": due}
+    """One query: the client's outstanding invoices (a handful at most), summed per currency here, and the
+    first few to pay, soonest due first."""
+    outstanding = list(Invoice.objects.for_contact(contact).outstanding().order_by("due_date", "id"))
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for invoice in outstanding:
+        totals[invoice.currency] += invoice.amount_due
+    return {"outstanding": sorted(totals.items()), "due_invoices": outstanding[:WIDGET_LENGTH]}
 
 
 def register() -> None:

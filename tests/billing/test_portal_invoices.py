@@ -130,3 +130,18 @@ def test_outsiders_get_404(world, sent):
         slug = contact.workspace.slug
         for name in ("invoice-detail", "invoice-download", "invoice-preview", "invoice-raw"):
             assert http.get(reverse(f"portal:{name}", args=[slug, sent.pk])).status_code == 404, name
+
+
+def test_widget_is_one_query_however_many_invoices(world, django_assert_num_queries):
+    from billing.section import invoices_widget
+
+    for n in range(8):
+        draft = make_draft(world)
+        Invoice.objects.filter(pk=draft.pk).update(
+            status="sent", number=f"T-{n}", due_date=timezone.localdate()
+        )
+    contact = type(world.contact).objects.select_related("client").get(pk=world.contact.pk)
+    with django_assert_num_queries(1):
+        context = invoices_widget(contact)
+    assert context["outstanding"] == [("EUR", D("3659.99") * 8)]
+    assert len(context["due_invoices"]) == 3
