@@ -20,6 +20,7 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -41,6 +42,8 @@ from billing.payment_models import (
 from billing.services import PaymentRefused, apply_payment, apply_refund
 from billing.stripe_client import on_account, stripe_client
 from core.money import from_minor, to_minor
+
+logger = logging.getLogger(__name__)
 
 FAILED_INTENT_STATUSES = {"requires_payment_method", "canceled"}
 
@@ -230,7 +233,7 @@ def sync_refunds(*, payment: Payment, refunds: list[dict]) -> str:
     """Record each refund not seen yet and apply it to the invoice. Call inside a transaction."""
     payment = Payment.objects.select_for_update(of=("self",)).select_related("invoice").get(pk=payment.pk)
     known = set(Refund.objects.filter(payment=payment).values_list("stripe_refund_id", flat=True))
-    applied = False
+    outcome = EventOutcome.NO_CHANGE
     for data in sorted(refunds, key=lambda r: (r.get("created") or 0, r["id"])):
         if data["id"] in known or (data.get("currency") or "").upper() != payment.currency:
             continue
@@ -249,15 +252,25 @@ def sync_refunds(*, payment: Payment, refunds: list[dict]) -> str:
         )
         payment.amount_refunded_minor += amount
         payment.save(update_fields=["amount_refunded_minor"])
-        apply_refund(
-            invoice=payment.invoice,
-            amount=from_minor(amount, payment.currency),
-            currency=payment.currency,
-            reference=data["id"],
-            method="stripe",
-        )
-        applied = True
-    return EventOutcome.APPLIED if applied else EventOutcome.NO_CHANGE
+        try:
+            with transaction.atomic():
+                apply_refund(
+                    invoice=payment.invoice,
+                    amount=from_minor(amount, payment.currency),
+                    currency=payment.currency,
+                    reference=data["id"],
+                    method="stripe",
+                )
+        except PaymentRefused as exc:
+            # The money went back all the same (say staff had already recorded this refund by hand): the
+            # refund stays on record with its payment, the invoice is left as staff set it.
+            logger.warning(
+                "refund %s recorded but not applied to invoice %s: %s", data["id"], payment.invoice_id, exc
+            )
+            outcome = EventOutcome.MISMATCH
+            continue
+        outcome = EventOutcome.APPLIED if outcome != EventOutcome.MISMATCH else outcome
+    return outcome
 
 
 def payment_for_charge(charge: dict) -> Payment | None:

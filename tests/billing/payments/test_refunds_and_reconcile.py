@@ -141,3 +141,16 @@ def test_reconcile_is_scheduled_daily(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["payments-reconcile"]
     assert entry["task"] == "billing.payment_tasks.reconcile_payments"
     assert reconcile_task.name == entry["task"]
+
+
+def test_a_refund_staff_already_recorded_by_hand_is_kept_without_a_500(world, invoice, paid, stripe_api):
+    from billing import services
+
+    services.apply_refund(invoice=invoice, amount=D("3659.99"), currency="EUR", reference="by hand")
+    stripe_api.refund(paid.stripe_account, paid.charge_id)
+    event = refunded_event(stripe_api, paid)
+    assert deliver(event).status_code == 200
+    assert StripeEvent.objects.get(event_id=event["id"]).outcome == "mismatch"
+    assert Refund.objects.get().amount_minor == 365999  # Stripe's fact stays on record
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.REFUNDED and invoice.amount_refunded == D("3659.99")  # not twice
