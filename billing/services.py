@@ -297,6 +297,9 @@ def finalise_invoice(*, invoice: Invoice, actor: User | None, send: bool = False
     locked.status = InvoiceStatus.SENT
     locked.finalised_at = locked.updated_at = timezone.now()
     locked.save()
+    # Rendered while the series row is locked: finalisations of one workspace wait for each other for the
+    # length of a render (well under a second), the price of numbers that are gap-free and PDFs that carry
+    # them.
     _store_invoice_pdf(locked, actor)
     _log(locked, "invoice.finalised", user=actor, total=locked.total, currency=locked.currency)
     if send:
@@ -305,6 +308,10 @@ def finalise_invoice(*, invoice: Invoice, actor: User | None, send: bool = False
 
 
 def _store_pdf_bytes(data: bytes, kind: str, name: str, actor: User | None, model, **owner):
+    """Store a rendered PDF under a fresh key and record it with its SHA-256. Runs inside the finalising
+    transaction, so the stored document, the number and the frozen content commit together; if a caller's
+    outer transaction rolls back later, the object in storage is left unreferenced (harmless, never served:
+    downloads go through the row)."""
     try:
         stored = store_upload(ContentFile(data, name=name), pdf_key(kind))
     except UploadRejected as exc:

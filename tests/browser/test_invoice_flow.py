@@ -43,6 +43,9 @@ def _draft_and_finalise(browser, live_server, world, shot) -> Invoice:
     assert invoice.status == InvoiceStatus.SENT and invoice.number
     expect(page.locator("h1")).to_have_text(f"Invoice {invoice.number}")
     shot(page, "invoice-staff-detail")
+    page.click("a:has-text('Invoices')")
+    expect(page.locator("#invoice-outstanding")).to_contain_text("€3,649.99")
+    shot(page, "invoice-staff-list")
     context.close()
     return invoice
 
@@ -71,3 +74,12 @@ def test_staff_create_and_finalise_then_contact_opens_it(world, live_server, bro
         assert download.value.suggested_filename == f"{invoice.number}.pdf"
         assert not problems, problems
         context.close()
+    # Staff on a phone in dark mode: the list turns into cards, the totals stay readable.
+    context, page = _staff(browser, live_server, world, scheme="dark")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/app/invoices/")
+    expect(page.locator("#invoices")).to_contain_text(invoice.number)
+    shot(page, "invoice-staff-list-390-dark")
+    page.goto(f"{live_server.url}/app/invoices/{invoice.pk}/")
+    shot(page, "invoice-staff-detail-390-dark")
+    context.close()
