@@ -10,7 +10,14 @@ from decimal import Decimal
 from django import forms
 
 from accounts.models import Client, Workspace
-from billing.models import BillingSettings, Invoice, InvoiceStatus
+from billing.models import (
+    MAX_AMOUNT,
+    MAX_QUANTITY,
+    MAX_UNIT_PRICE,
+    BillingSettings,
+    Invoice,
+    InvoiceStatus,
+)
 from core import money
 from core.money import CURRENCY_CHOICES, PricedLine
 
@@ -42,7 +49,7 @@ class MoneyField(forms.CharField):
         except money.MoneyError as exc:
             raise forms.ValidationError(str(exc)) from exc
         if self.maximum is not None and number > self.maximum:
-            raise forms.ValidationError(f"At most {self.maximum}.")
+            raise forms.ValidationError(f"At most {self.maximum:,}.")
         return number
 
 
@@ -108,8 +115,8 @@ class InvoiceForm(forms.Form):
 
 class LineForm(forms.Form):
     description = forms.CharField(max_length=500, required=False)
-    quantity = MoneyField(required=False)
-    unit_price = MoneyField(label="Unit price", required=False)
+    quantity = MoneyField(required=False, maximum=MAX_QUANTITY)
+    unit_price = MoneyField(label="Unit price", required=False, maximum=MAX_UNIT_PRICE)
     tax_rate = MoneyField(label="Tax %", required=False, maximum=Decimal(100))
 
     def has_content(self) -> bool:
@@ -166,14 +173,14 @@ class VoidForm(forms.Form):
 
 
 class CreditNoteForm(forms.Form):
-    amount = MoneyField(label="Amount to credit (incl. tax)", places=3)
+    amount = MoneyField(label="Amount to credit (incl. tax)", places=3, maximum=MAX_AMOUNT)
     reason = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), help_text="Printed on the credit note."
     )
 
 
 class PaymentForm(forms.Form):
-    amount = MoneyField(label="Amount received", places=3)
+    amount = MoneyField(label="Amount received", places=3, maximum=MAX_AMOUNT)
     reference = forms.CharField(
         max_length=200, required=False, help_text="Bank transfer reference, cheque number…"
     )

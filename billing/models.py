@@ -32,6 +32,11 @@ from files.models import StoredFile
 INVOICES_SECTION = "invoices"
 
 MONEY = {"max_digits": 14, "decimal_places": 3, "default": Decimal(0)}  # three places: KWD, BHD…
+# The largest values the columns hold (integer digits = max_digits - decimal_places). Forms and services
+# refuse anything larger with a message: past these PostgreSQL raises "numeric field overflow" (a 500).
+MAX_AMOUNT = Decimal("99999999999")  # MONEY: 11 integer digits
+MAX_QUANTITY = Decimal("99999999")  # InvoiceLine.quantity: 8 integer digits
+MAX_UNIT_PRICE = Decimal("9999999999")  # InvoiceLine.unit_price: 10 integer digits
 RATE = {
     "max_digits": 7,
     "decimal_places": 4,

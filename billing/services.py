@@ -30,6 +30,9 @@ from activity import outbox
 from activity.services import record_event
 from billing import numbering
 from billing.models import (
+    MAX_AMOUNT,
+    MAX_QUANTITY,
+    MAX_UNIT_PRICE,
     CreditNote,
     CreditNoteLine,
     CreditNotePdf,
@@ -125,8 +128,12 @@ def _check_lines(lines: Sequence[PricedLine]) -> list[PricedLine]:
             raise ServiceError("Every line needs a description.")
         if line.quantity <= 0:
             raise ServiceError(f"“{line.description}”: the quantity must be more than 0.")
+        if line.quantity > MAX_QUANTITY:
+            raise ServiceError(f"“{line.description}”: the quantity is at most {MAX_QUANTITY:,}.")
         if line.unit_price < 0:
             raise ServiceError(f"“{line.description}”: the unit price cannot be negative.")
+        if line.unit_price > MAX_UNIT_PRICE:
+            raise ServiceError(f"“{line.description}”: the unit price is at most {MAX_UNIT_PRICE:,}.")
         if line.tax_rate is not None:
             _check_rate(line.tax_rate, f"“{line.description}”: the tax rate")
     return lines
@@ -145,6 +152,8 @@ def _write_lines(invoice: Invoice, lines: list[PricedLine]) -> None:
         )
     except MoneyError as exc:
         raise ServiceError(str(exc)) from exc
+    if max((*totals.line_amounts, totals.subtotal, totals.total), default=ZERO) > MAX_AMOUNT:
+        raise ServiceError(f"An invoice's lines and total are at most {MAX_AMOUNT:,} each.")
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -429,6 +438,8 @@ def issue_credit_note(
         subtotal, tax, total = totals.subtotal - totals.discount, totals.tax, totals.total
         line_rows = list(zip(priced, totals.line_amounts, strict=True))
     else:
+        if Decimal(amount) > MAX_AMOUNT:
+            raise ServiceError(f"A credit note's amount is at most {MAX_AMOUNT:,}.")
         total = money.quantize(Decimal(amount), currency)
         if total <= 0:
             raise ServiceError("A credit note's amount must be more than zero.")
@@ -532,6 +543,8 @@ def _money_in(invoice: Invoice, amount: Decimal, currency: str) -> Decimal:
         raise PaymentRefused(f"{amount!r} is not an amount.") from exc
     if value <= 0:
         raise PaymentRefused("An amount must be more than zero.")
+    if value > MAX_AMOUNT:
+        raise PaymentRefused(f"An amount is at most {MAX_AMOUNT:,}.")
     return value
 
 
@@ -557,6 +570,8 @@ def apply_payment(
         raise PaymentRefused(
             f"Invoice {locked.label} is {locked.get_status_display().lower()}: it takes no payment."
         )
+    if locked.amount_paid + value > MAX_AMOUNT:
+        raise PaymentRefused(f"{locked.label} cannot record more than {MAX_AMOUNT:,} in payments.")
     locked.amount_paid += value
     before = locked.status
     _settle(locked)
