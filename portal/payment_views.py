@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from billing.checkout import start_checkout
 from billing.payment_models import Payment
@@ -19,6 +20,15 @@ from core.errors import ServiceError
 from core.types import PortalRequest
 from portal.billing_views import get_invoice_for_contact
 from portal.decorators import contact_required
+
+# Presses of Pay per contact. Each one reads or creates a Checkout Session on Stripe, whose API rate limit
+# the platform shares across every firm; and two contacts taking turns would each expire the other's
+# session and mint a new one on every press.
+PAY_RATE = "10/5m"
+
+
+def _contact_key(group: str, request: PortalRequest) -> str:
+    return f"contact:{request.contact.pk}"
 
 
 def get_payment_for_contact(request: PortalRequest, payment_id: int) -> Payment:
@@ -32,6 +42,7 @@ def get_payment_for_contact(request: PortalRequest, payment_id: int) -> Payment:
 
 @require_POST
 @contact_required
+@ratelimit(key=_contact_key, rate=PAY_RATE, method="POST", block=True, group="portal-pay")
 def invoice_pay(request: PortalRequest, slug: str, invoice_id: int) -> HttpResponse:
     invoice = get_invoice_for_contact(request, invoice_id)
     try:
