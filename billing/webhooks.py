@@ -40,7 +40,8 @@ SESSION_EVENTS = {
 
 def verify(payload: bytes, signature: str | None) -> dict | None:
     """The event as a plain dict when one of the endpoint secrets signed exactly these bytes recently."""
-    if not payments_configured() or not signature:
+    # A signature is hex: a non-ASCII header would make hmac.compare_digest raise TypeError (a 500).
+    if not payments_configured() or not signature or not signature.isascii():
         return None
     client = stripe_client()
     for secret in webhook_secrets():

@@ -87,3 +87,20 @@ def test_without_stripe_settings_every_event_is_refused(stripe_api, settings):
 
 def test_only_post(client):
     assert client.get(WEBHOOK).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "t=1700000000,v1=\u00e9\u00e9",  # not ASCII: hmac.compare_digest refuses to compare it
+        "t=1700000000,v1",  # a scheme with no value
+        "t=,v1=abc",
+        "\u00ff" * 300,
+    ],
+)
+def test_a_malformed_signature_header_is_a_400_not_a_500(stripe_api, header):
+    payload, _signature = signed(_event(stripe_api))
+    response = HttpClient().post(
+        WEBHOOK, data=payload, content_type="application/json", headers={"Stripe-Signature": header}
+    )
+    _refused(response)
