@@ -183,6 +183,14 @@ def _session_url(attempt: CheckoutAttempt) -> str:
             _session_params(attempt), options={**options, "idempotency_key": attempt.idempotency_key}
         ).to_dict()
     except stripe.StripeError as exc:
+        if not attempt.session_id and exc.http_status is not None and exc.http_status not in (409, 429):
+            # Stripe answered the creation with an error, and keeps that answer under this attempt's
+            # idempotency key for 24 hours (500s included): retrying the attempt would only replay it, so
+            # the next press starts a new one. Without an answer (a timeout, 409, 429) the session may
+            # exist or the retry may succeed: the attempt and its key stay for the next press.
+            CheckoutAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.CREATING).update(
+                status=AttemptStatus.EXPIRED, updated_at=timezone.now()
+            )
         raise StripeUnavailable() from exc
     expires = session.get("expires_at")
     now = timezone.now()

@@ -130,7 +130,9 @@ class StripeStandIn:
             # Objects of connected accounts, keyed (account, id): a session is visible only on its account.
             self.objects: dict[tuple[str, str], dict] = {}
             self.idempotent: dict[tuple[str, str], tuple[str, int, dict]] = {}
-            self.failures: list[tuple[str, int]] = []  # (path prefix, status) answered once each
+            # (path prefix, status, replayed) answered once each; `replayed`: the failure happened while
+            # executing a keyed request, so Stripe keeps it under that idempotency key like any answer.
+            self.failures: list[tuple[str, int, bool]] = []
             self.links: dict[str, dict] = {}  # account-link token -> the link's parameters
             self._ids = itertools.count(1)
 
@@ -144,10 +146,12 @@ class StripeStandIn:
                 if (method is None or r.method == method) and (path is None or r.path.startswith(path))
             ]
 
-    def fail_next(self, path_prefix: str, status: int = 500) -> None:
-        """Answer the next request under `path_prefix` with `status` (a Stripe outage)."""
+    def fail_next(self, path_prefix: str, status: int = 500, *, replayed: bool = False) -> None:
+        """Answer the next request under `path_prefix` with `status` (a Stripe outage). With `replayed`,
+        Stripe had started executing it: "subsequent requests with the same key return the same result,
+        including 500 errors" (Stripe's idempotency docs), so a retry with that key gets the failure again."""
         with self.lock:
-            self.failures.append((path_prefix, status))
+            self.failures.append((path_prefix, status, replayed))
 
     # --- ids and objects -----------------------------------------------------------------------------------
 
@@ -316,10 +320,14 @@ class StripeStandIn:
     def handle(self, method: str, path: str, form: dict, query: dict, account: str | None, key: str | None):
         with self.lock:
             self.requests.append(Recorded(method, path, form, account, key, query))
-            for i, (prefix, status) in enumerate(self.failures):
+            for i, (prefix, status, replayed) in enumerate(self.failures):
                 if path.startswith(prefix):
                     del self.failures[i]
-                    return status, {"error": {"type": "api_error", "message": "Stand-in outage."}}
+                    body = {"error": {"type": "api_error", "message": "Stand-in outage."}}
+                    if replayed and method == "POST" and key:
+                        fingerprint = json.dumps([path, form], sort_keys=True)
+                        self.idempotent[(account or PLATFORM, key)] = (fingerprint, status, body)
+                    return status, body
             if account and account not in self.accounts:
                 raise StripeError(
                     403,

@@ -92,6 +92,33 @@ def test_a_retried_attempt_gets_the_same_session_from_stripe(world, invoice, con
     assert len([o for o in stripe_api.objects.values() if o["object"] == "checkout.session"]) == 1
 
 
+def test_an_error_stripe_answered_is_not_replayed_on_the_next_press(world, invoice, contact_http, stripe_api):
+    """Stripe keeps its answer to a keyed request for 24 hours, a 500 included: pressing Pay again must
+    not resend that attempt's key (it would get the same 500 back until the key expires)."""
+    stripe_api.fail_next("/v1/checkout/sessions", status=500, replayed=True)
+    failed = contact_http.post(pay_url(world, invoice))
+    assert failed.status_code == 302 and failed["Location"] == detail_url(world, invoice)
+    attempt = press_pay(contact_http, world, invoice)
+    assert attempt.status == AttemptStatus.OPEN
+    keys = [c.idempotency_key for c in stripe_api.calls("POST", "/v1/checkout/sessions")]
+    assert len(keys) == 2 and keys[0] != keys[1] == attempt.idempotency_key
+
+
+def test_no_answer_from_stripe_keeps_the_key_for_the_retry(
+    world, invoice, contact_http, stripe_api, settings
+):
+    """No answer at all (the session may exist): the next press retries the same attempt and key."""
+    api_base = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    failed = contact_http.post(pay_url(world, invoice))
+    assert failed.status_code == 302 and failed["Location"] == detail_url(world, invoice)
+    [pending] = CheckoutAttempt.objects.all()
+    assert pending.status == AttemptStatus.CREATING
+    settings.STRIPE_API_BASE = api_base
+    attempt = press_pay(contact_http, world, invoice)
+    assert attempt.pk == pending.pk and attempt.status == AttemptStatus.OPEN
+
+
 def test_a_new_amount_opens_a_new_session_and_expires_the_old(world, invoice, contact_http, stripe_api):
     first = press_pay(contact_http, world, invoice)
     services.apply_payment(invoice=invoice, amount=Decimal("100"), currency="EUR", reference="bank")
