@@ -347,6 +347,11 @@ def _refuse_content_change(invoice: Invoice) -> None:
     )
     if stored is None:
         return  # still a draft in the database: anything goes (finalising itself happens here)
+    if invoice.status == InvoiceStatus.DRAFT:
+        raise InvoiceImmutable(
+            f"Invoice {stored['number']} is finalised: it cannot become a draft again (that would reopen "
+            "its content). Void it or issue a credit note."
+        )
     changed = [name for name in CONTENT_FIELDS if stored[name] != getattr(invoice, name)]
     if changed:
         raise InvoiceImmutable(

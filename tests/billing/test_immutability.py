@@ -68,3 +68,14 @@ def test_drafts_are_editable(world, draft):
     draft.notes = "fine"
     draft.save()
     assert Invoice.objects.get(pk=draft.pk).notes == "fine"
+
+
+def test_a_finalised_invoice_cannot_become_a_draft_again(world, sent):
+    """Back to draft would reopen its content (lines, totals, number) to editing."""
+    stale = Invoice.objects.get(pk=sent.pk)
+    stale.status = "draft"
+    with pytest.raises(InvoiceImmutable):
+        stale.save()
+    with pytest.raises(InvoiceImmutable):
+        stale.save(update_fields=["status"])
+    assert Invoice.objects.get(pk=sent.pk).status == "sent"
