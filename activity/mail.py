@@ -17,7 +17,12 @@ def _plain(name: str, ctx: dict[str, Any]) -> str:
 
 
 def send_templated_email(
-    *, to: str, template: str, context: dict[str, Any], reply_to: str | None = None
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    reply_to: str | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> None:
     """Render templates/emails/<template>.{subject.txt,txt,html} and send one message.
 
@@ -44,4 +49,6 @@ def send_templated_email(
         reply_to=[reply_to] if reply_to else None,
     )
     msg.attach_alternative(html, "text/html")
+    for name, content, mimetype in attachments or []:  # (filename, bytes, content type)
+        msg.attach(name, content, mimetype)
     msg.send()

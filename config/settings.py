@@ -258,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
     },
 }
+CELERY_BEAT_SCHEDULE["proposal-expiry"] = {
+    "task": "proposals.tasks.expire_proposals",
+    "schedule": crontab(hour=0, minute=10),
+}
 # Anchor every chain head that moved since its last checkpoint (activity.checkpoints).
 CELERY_BEAT_SCHEDULE["audit-checkpoints"] = {
     "task": "activity.tasks.checkpoint_chains",

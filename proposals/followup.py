@@ -1,0 +1,66 @@
+"""What an accepted proposal sets off when it was sent with the boxes ticked: the project (through
+`projects.services`) and the deposit invoice (through `billing.services`), each linked back on the proposal.
+
+Run by the outbox after the acceptance commits (proposals.handlers), so a slow or failing follow-up never
+undoes a signature. Idempotent: the proposal row is locked and what is already linked is not made again.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.models import Role, User
+from projects import services as project_services
+from projects.models import ProjectStatus
+from proposals.audit import log_proposal_event
+from proposals.models import Proposal, ProposalStatus, Signature
+
+
+def _actor(proposal: Proposal) -> User | None:
+    """Follow-ups act as the staff member who sent the accepted version (else who created the proposal,
+    else an owner)."""
+    members = User.objects.filter(is_active=True, memberships__workspace_id=proposal.workspace_id)
+    for user_id in (proposal.current_version.sent_by_id, proposal.created_by_id):
+        if user_id and (user := members.filter(pk=user_id).first()) is not None:
+            return user
+    return members.filter(memberships__role=Role.OWNER).first()
+
+
+def run(*, proposal_id: int) -> None:
+    with transaction.atomic():
+        proposal = (
+            Proposal.objects.select_for_update()
+            .select_related("workspace", "client", "current_version")
+            .filter(pk=proposal_id)
+            .first()
+        )
+        if proposal is None or proposal.status != ProposalStatus.ACCEPTED:
+            return
+        signature = Signature.objects.get(proposal=proposal)
+        actor = _actor(proposal)
+        if actor is None:
+            return
+        if proposal.create_project_on_accept and proposal.project_id is None:
+            create_project(proposal, signature, actor)
+
+
+def create_project(proposal: Proposal, signature: Signature, actor: User):
+    version = proposal.current_version
+    project = project_services.create_project(
+        workspace=proposal.workspace,
+        client=proposal.client,
+        actor=actor,
+        name=version.title[:160],
+        description=(
+            f"From proposal “{version.title}” ({version.label}), accepted by {signature.signer_name} "
+            f"on {signature.signed_at:%Y-%m-%d}."
+        ),
+        status=ProjectStatus.PLANNED,
+        budget=Decimal(signature.total).quantize(Decimal("0.01")),
+    )
+    proposal.project = project
+    proposal.save(update_fields=["project"])
+    log_proposal_event(proposal, "proposal.project_created", user=actor, project=project.pk)
+    return project
