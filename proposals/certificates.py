@@ -181,9 +181,9 @@ def issue_signature_files(signature: Signature) -> dict[str, SignatureFile]:
     """The certificate and the signed document of `signature`, rendered and stored once."""
     with transaction.atomic():
         if signature.kind == SignatureKind.PROPOSAL:
-            Proposal.objects.select_for_update().filter(pk=signature.proposal_id).first()
+            Proposal.objects.select_for_update(of=("self",)).filter(pk=signature.proposal_id).first()
         else:
-            Contract.objects.select_for_update().filter(pk=signature.contract_id).first()
+            Contract.objects.select_for_update(of=("self",)).filter(pk=signature.contract_id).first()
         signature = Signature.objects.select_related(
             "workspace",
             "client",

@@ -31,7 +31,7 @@ def _actor(proposal: Proposal) -> User | None:
 def run(*, proposal_id: int) -> None:
     with transaction.atomic():
         proposal = (
-            Proposal.objects.select_for_update()
+            Proposal.objects.select_for_update(of=("self",))
             .select_related("workspace", "client", "current_version")
             .filter(pk=proposal_id)
             .first()

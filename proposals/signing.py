@@ -311,7 +311,7 @@ def sign_contract(*, contract: Contract, signer: SignerInput, content_sha256_see
     """Sign a contract sent for signature. `content_sha256_seen` is the hash of the text the page showed:
     if staff changed the contract meanwhile, the signature is refused and the client reads it again."""
     locked = (
-        Contract.objects.select_for_update()
+        Contract.objects.select_for_update(of=("self",))
         .select_related("workspace", "client", "current_file")
         .get(pk=contract.pk)
     )

@@ -46,7 +46,7 @@ SENDABLE = (
 
 def lock(proposal: Proposal) -> Proposal:
     return (
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("workspace", "client", "current_version")
         .get(pk=proposal.pk)
     )
@@ -278,7 +278,11 @@ def expire_due(*, today: date | None = None) -> int:
     due = Proposal.objects.filter(status__in=OPEN_STATUSES, expires_on__lt=today).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():
-            locked = Proposal.objects.select_for_update().select_related("workspace", "client").get(pk=pk)
+            locked = (
+                Proposal.objects.select_for_update(of=("self",))
+                .select_related("workspace", "client")
+                .get(pk=pk)
+            )
             if locked.status not in OPEN_STATUSES or not locked.past_expiry:
                 continue
             previous = locked.status
