@@ -73,10 +73,12 @@ def proposal_list(request: PortalRequest, slug: str) -> HttpResponse:
 
 
 def _pricing_context(version: ProposalVersion, selection: set[int], *, chosen_fixed: bool) -> dict:
+    totals = version.totals_for(selection)
     return {
         "version": version,
         "rows": [(i, not i.optional or i.pk in selection) for i in version.ordered_items()],
-        "totals": version.totals_for(selection),
+        "totals": totals,
+        "deposit": version.deposit_for(totals),
         "all_totals": version.totals_for({i.pk for i in version.ordered_items() if i.optional}),
         "has_optional": any(i.optional for i in version.ordered_items()),
         "chosen_fixed": chosen_fixed,
@@ -132,7 +134,7 @@ def proposal_total(request: PortalRequest, slug: str, proposal_id: int) -> HttpR
     selection = {int(i) for i in _selected(request) if i.isdigit()} & optional
     return render(
         request,
-        "portal/proposals/_totals.html",
+        "proposals/_totals.html",
         {"proposal": proposal, **_pricing_context(version, selection, chosen_fixed=False)},
     )
 

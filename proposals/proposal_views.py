@@ -164,6 +164,8 @@ def proposal_compose(request: StaffRequest, proposal_id: int | None = None) -> H
     with_client = proposal is None
     post = request.POST
     action = post.get("action", "save") if request.method == "POST" else ""
+    if action == "save" and "remove" in post:  # the Remove button without JavaScript
+        action = "remove_item"
     client_id = request.GET.get("client", "")
     if not (
         client_id.isdigit() and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists()
@@ -172,7 +174,7 @@ def proposal_compose(request: StaffRequest, proposal_id: int | None = None) -> H
     initial, rows = _initial(proposal, client_id)
     if action == "totals":
         return render(request, "proposals/_compose_totals.html", _lenient_totals(post, _currency(post)))
-    if action in ("add_item", "remove_item"):
+    if action in ("add_item", "remove_item", "recalculate"):
         rows = item_rows(post)
         if action == "add_item":
             rows.append({"quantity": 1, "optional": False, "selected_by_default": False})
@@ -190,7 +192,9 @@ def proposal_compose(request: StaffRequest, proposal_id: int | None = None) -> H
             **_lenient_totals(post, _currency(post)),
         }
         if request.htmx:
-            return render(request, "proposals/_items_editor.html", context)
+            response = render(request, "proposals/_items_editor.html", context)
+            response["HX-Trigger"] = "items-changed"  # the totals preview recomputes
+            return response
         return render(request, "proposals/proposal_compose.html", context)
     if action == "save":
         form = ProposalForm(post, workspace=request.workspace, with_client=with_client)
@@ -286,6 +290,7 @@ def proposal_detail(request: StaffRequest, proposal_id: int) -> HttpResponse:
             "shown": shown,
             "rows": [(i, not i.optional or i.pk in selection) for i in shown.ordered_items()],
             "totals": shown.totals_for(selection),
+            "deposit": shown.deposit_for(shown.totals_for(selection)),
             "signature": signature,
             "hash_ok": hash_ok,
             "views": views_of(proposal),
@@ -382,6 +387,7 @@ def proposal_version(request: StaffRequest, proposal_id: int, version_id: int) -
             "version": version,
             "rows": [(i, not i.optional or i.selected_by_default) for i in version.ordered_items()],
             "totals": version.totals_for(version.default_selection()),
+            "deposit": version.deposit_for(version.totals_for(version.default_selection())),
             "recomputed": recomputed,
             "views": [v for v in views_of(proposal) if v.version_id == version.pk],
         },

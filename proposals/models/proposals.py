@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import portal_open, section_hidden
-from core.money import CURRENCY_CHOICES, PricedLine, Totals, compute_totals
+from core.money import CURRENCY_CHOICES, HUNDRED, PricedLine, Totals, compute_totals, quantize
 from proposals.models.contracts import PROPOSALS_SECTION
 
 
@@ -268,6 +268,16 @@ class ProposalVersion(models.Model):
         return compute_totals(
             lines, self.currency, tax_rate=self.tax_rate, discount_percent=self.discount_percent
         )
+
+    def deposit_for(self, totals: Totals) -> Decimal | None:
+        return deposit_amount(totals.total, self.deposit_percent, self.currency)
+
+
+def deposit_amount(total: Decimal, percent: Decimal | None, currency: str) -> Decimal | None:
+    """The deposit on an accepted total: `percent` of it, rounded half-up to the currency (None: none)."""
+    if percent is None:
+        return None
+    return quantize(Decimal(total) * Decimal(percent) / HUNDRED, currency)
 
 
 class ProposalItemQuerySet(models.QuerySet):
