@@ -81,13 +81,14 @@ def pdf_text(data: bytes) -> str:
 
 
 def proposal_pdf(version: ProposalVersion, *, signature: Signature | None = None) -> bytes:
+    """The version as a PDF, titled (metadata) with its title and version."""
     proposal = version.proposal
     chosen = (
         {c["id"] for c in signature.chosen_items} if signature is not None else version.default_selection()
     )
     items = version.ordered_items()
     totals = version.totals_for(chosen)
-    return _render(
+    html = _render(
         "proposals/pdf/proposal.html",
         {
             "proposal": proposal,
@@ -96,16 +97,19 @@ def proposal_pdf(version: ProposalVersion, *, signature: Signature | None = None
             "client": proposal.client,
             "rows": [(i, not i.optional or i.pk in chosen) for i in items],
             "totals": totals,
+            "deposit": version.deposit_for(totals),
             "signature": signature,
         },
     )
+    return join_pdfs([html], title=f"{version.title} ({version.label})", subject=proposal.workspace.name)
 
 
 def contract_pdf(contract: Contract) -> bytes:
-    return _render(
+    html = _render(
         "proposals/pdf/contract.html",
         {"contract": contract, "workspace": contract.workspace, "client": contract.client},
     )
+    return join_pdfs([html], title=contract.title, subject=contract.workspace.name)
 
 
 def certificate_context(signature: Signature) -> dict:

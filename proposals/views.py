@@ -27,7 +27,9 @@ from proposals.selectors import document_events, signature_of
 
 def get_contract_for_staff(request: StaffRequest, contract_id: int) -> Contract:
     return get_object_or_404(
-        Contract.objects.for_workspace(request.workspace).select_related("client", "project", "current_file", "proposal"),
+        Contract.objects.for_workspace(request.workspace).select_related(
+            "client", "project", "current_file", "proposal"
+        ),
         pk=contract_id,
     )
 
