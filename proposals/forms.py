@@ -149,11 +149,9 @@ class BaseItemFormSet(forms.BaseFormSet):
 
     def clean(self):
         super().clean()
-        if any(self.errors):
-            return
         places = decimals(self.currency)
         for form in self.forms:
-            price = form.cleaned_data.get("unit_price")
+            price = getattr(form, "cleaned_data", {}).get("unit_price")
             if price is not None and quantize(price, self.currency) != price:
                 form.add_error("unit_price", f"{self.currency} prices have at most {places} decimal places.")
         if not self.forms:
