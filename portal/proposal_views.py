@@ -115,7 +115,9 @@ def proposal_detail(request: PortalRequest, slug: str, proposal_id: int) -> Http
             **_pricing_context(version, selection, chosen_fixed=not can_act),
             "signature": signature,
             "can_act": can_act,
-            "closed_message": None if proposal.is_open else workflow.closed_message(proposal),
+            "closed_message": None
+            if proposal.is_open or signature is not None
+            else workflow.closed_message(proposal),
             "consent_version": consent_version,
             "consent_text": consent_text,
             "history": document_events(proposal, audience=CLIENT),

@@ -74,8 +74,8 @@ PROPOSALS = [
             ("A/B test variant", "1", "900.00", True, False),
             ("Analytics dashboard", "1", "650.00", True, True),
         ],
-        "## The idea\n\nThree landing pages for the **spring launch**, built on the new design system.\n\n"
-        "## Timeline\n\n| Week | What |\n| --- | --- |\n| 1 | Concept |\n| 2-3 | Design |\n| 4 | Build |\n",
+        "### The idea\n\nThree landing pages for the **spring launch**, built on the new design system.\n\n"
+        "### Timeline\n\n| Week | What |\n| --- | --- |\n| 1 | Concept |\n| 2-3 | Design |\n| 4 | Build |\n",
     ),
     (
         "brightleaf",

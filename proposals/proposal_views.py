@@ -292,6 +292,7 @@ def proposal_detail(request: StaffRequest, proposal_id: int) -> HttpResponse:
             "totals": shown.totals_for(selection),
             "deposit": shown.deposit_for(shown.totals_for(selection)),
             "signature": signature,
+            "chosen_fixed": signature is not None,
             "hash_ok": hash_ok,
             "views": views_of(proposal),
             "first_view": first_view(proposal),

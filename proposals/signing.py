@@ -266,7 +266,8 @@ def accept_proposal(*, proposal: Proposal, signer: SignerInput, version_id, sele
     )
     locked.status = ProposalStatus.ACCEPTED
     locked.accepted_at = locked.updated_at = now
-    locked.save(update_fields=["status", "accepted_at", "updated_at"])
+    locked.total = totals.total  # lists show what was accepted
+    locked.save(update_fields=["status", "accepted_at", "updated_at", "total"])
     outbox.enqueue("proposals.signature_issued", signature_id=signature.pk)
     if locked.create_project_on_accept or locked.create_invoice_on_accept:
         outbox.enqueue("proposals.after_acceptance", proposal_id=locked.pk)

@@ -102,12 +102,40 @@ def _agency(world):
     return project, deliverable, contract
 
 
+def _proposals(world):
+    """An open proposal, an accepted one (with its evidence) and a contract sent for signature."""
+    from proposals import services as contracts
+    from proposals import signing
+    from tests.proposals.helpers import sent_proposal, signer
+
+    open_one = sent_proposal(world, "Website care plan")
+    accepted = sent_proposal(world, "Spring campaign")
+    signing.accept_proposal(
+        proposal=accepted,
+        signer=signer(world.contact),
+        version_id=accepted.current_version_id,
+        selected_item_ids=[],
+    )
+    to_sign = contracts.send_contract(
+        contract=contracts.create_contract(
+            workspace=world.ws,
+            client=world.client,
+            actor=world.owner,
+            title="Statement of work",
+            body_markdown="## Scope\n\nThe **spring campaign**.",
+        ),
+        actor=world.owner,
+    )
+    return open_one, accepted, to_sign
+
+
 @pytest.mark.parametrize(
     ("width", "scheme"), [(1280, "light"), (390, "dark")], ids=["desktop-light", "phone-dark"]
 )
 def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, width, scheme):
     assessment, target, pdf, csv = _world(world)
     project, deliverable, contract = _agency(world)
+    open_one, accepted, to_sign = _proposals(world)
     phone = width < 640
     ctx = browser.new_context(
         viewport={"width": width, "height": 900}, color_scheme=scheme, is_mobile=phone, has_touch=phone
@@ -133,6 +161,9 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
         "/p/alpha/contracts/",
         f"/p/alpha/contracts/{contract.pk}/preview",
         "/p/alpha/proposals/",
+        f"/p/alpha/proposals/{open_one.pk}/",
+        f"/p/alpha/proposals/{accepted.pk}/",
+        f"/p/alpha/contracts/{to_sign.pk}/",
         "/p/alpha/invoices/",
     ]
     for path in portal_pages:
@@ -167,6 +198,13 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
         "/app/contracts/",
         "/app/contracts/new",
         f"/app/contracts/{contract.pk}/",
+        f"/app/contracts/{to_sign.pk}/",
+        "/app/proposals/",
+        "/app/proposals/new",
+        f"/app/proposals/{open_one.pk}/",
+        f"/app/proposals/{open_one.pk}/edit",
+        f"/app/proposals/{accepted.pk}/",
+        f"/app/proposals/{accepted.pk}/versions/{accepted.current_version_id}/",
     ]
     for path in staff_pages:
         staff.goto(live_server.url + path)

@@ -15,7 +15,7 @@ def draft_data(title: str = "Website redesign", **kw) -> DraftData:
     data = {
         "title": title,
         "currency": "EUR",
-        "content_markdown": "## Scope\n\nA new **marketing site**.\n\n<script>alert(1)</script>",
+        "content_markdown": "### Scope\n\nA new **marketing site**.\n\n<script>alert(1)</script>",
         "terms_markdown": "Payment within 30 days.",
         "tax_rate": Decimal("20"),
         "discount_percent": Decimal("0"),

@@ -27,7 +27,9 @@ def test_studio_has_proposals_in_every_state():
     assert Signature.objects.get(proposal=accepted).chosen_items
     assert ProposalView.objects.filter(proposal__workspace=studio).count() == 3
     signed = Contract.objects.get(proposal=accepted)
-    assert signed.signed_at and Signature.objects.filter(contract=signed, kind=SignatureKind.CONTRACT).exists()
+    assert (
+        signed.signed_at and Signature.objects.filter(contract=signed, kind=SignatureKind.CONTRACT).exists()
+    )
     counts = (Proposal.objects.count(), Signature.objects.count(), Contract.objects.count())
     _seed()
     assert (Proposal.objects.count(), Signature.objects.count(), Contract.objects.count()) == counts
