@@ -26,7 +26,8 @@ def send_templated_email(
 ) -> None:
     """Render templates/emails/<template>.{subject.txt,txt,html} and send one message.
 
-    Call only from a Celery task (see activity.outbox): never from a request.
+    Call only from a Celery task (see activity.outbox): never from a request. `attachments` are
+    (filename, bytes, content type), e.g. an invoice's stored PDF.
     """
     ctx = {"site_url": settings.SITE_URL, **context}
     # Emails carry the sending workspace's accent colour unless the caller chose one.
@@ -49,6 +50,6 @@ def send_templated_email(
         reply_to=[reply_to] if reply_to else None,
     )
     msg.attach_alternative(html, "text/html")
-    for name, content, mimetype in attachments or []:  # (filename, bytes, content type)
-        msg.attach(name, content, mimetype)
+    for filename, content, content_type in attachments or ():
+        msg.attach(filename, content, content_type)
     msg.send()

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "sequences",  # django-sequences: gap-free invoice and credit-note numbers (billing.numbering)
     "core",
     "files",
     "accounts",
@@ -256,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
     "evidence-digests": {
         "task": "assessments.tasks.send_daily_digests",
         "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
+    },
+    # billing.reminders: one reminder per overdue invoice per day at most, whatever the schedule.
+    "invoice-overdue-reminders": {
+        "task": "billing.tasks.send_overdue_reminders",
+        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=15),
     },
 }
 CELERY_BEAT_SCHEDULE["proposal-expiry"] = {

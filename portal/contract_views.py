@@ -1,6 +1,5 @@
-"""Client-side contracts (list, download, inline PDF preview) and the empty Invoices page that its issue
-fills in. Loaded through `for_contact(contact)`; anything else is a 404. A contract's page and signing are
-in portal.proposal_views."""
+"""Client-side contracts: list, download, inline PDF preview. Loaded through `for_contact(contact)`; anything
+else is a 404. A contract's page and its signing are in portal.proposal_views."""
 
 from __future__ import annotations
 
@@ -61,9 +60,3 @@ def contract_preview(request: PortalRequest, slug: str, contract_id: int) -> Htt
 @contact_required
 def contract_raw(request: PortalRequest, slug: str, contract_id: int) -> HttpResponse:
     return file_views.raw(get_contract_file_for_contact(request, contract_id))
-
-
-@require_GET
-@contact_required
-def invoice_list(request: PortalRequest, slug: str) -> HttpResponse:
-    return render(request, "portal/billing/invoice_list.html", {"invoices": []})

@@ -3,7 +3,15 @@
 
 from django.urls import path
 
-from portal import contract_views, evidence_views, preview_views, project_views, proposal_views, views
+from portal import (
+    billing_views,
+    contract_views,
+    evidence_views,
+    preview_views,
+    project_views,
+    proposal_views,
+    views,
+)
 
 app_name = "portal"
 
@@ -14,6 +22,7 @@ D = S + "deliverables/<int:deliverable_id>/"
 V = S + "deliverables/files/<int:file_id>/"
 C = S + "contracts/<int:contract_id>/"
 P = S + "proposals/<int:proposal_id>/"
+INV = S + "invoices/<int:invoice_id>/"
 
 urlpatterns = [
     path(S, views.dashboard, name="dashboard"),
@@ -42,7 +51,7 @@ urlpatterns = [
     path(V + "download", project_views.version_download, name="deliverable-file-download"),
     path(V + "preview", project_views.version_preview, name="deliverable-file-preview"),
     path(V + "raw", project_views.version_raw, name="deliverable-file-raw"),
-    # Contracts, Proposals and Invoices sections (portal.contract_views).
+    # Contracts section (portal.contract_views; a contract's page and signing: portal.proposal_views).
     path(S + "contracts/", contract_views.contract_list, name="contract-list"),
     path(C, proposal_views.contract_detail, name="contract-detail"),
     path(C + "sign", proposal_views.contract_sign, name="contract-sign"),
@@ -59,5 +68,15 @@ urlpatterns = [
     path(P + "decline", proposal_views.proposal_decline, name="proposal-decline"),
     path(P + "pdf", proposal_views.proposal_pdf, name="proposal-pdf"),
     path(P + "certificate", proposal_views.proposal_certificate, name="proposal-certificate"),
-    path(S + "invoices/", contract_views.invoice_list, name="invoice-list"),
+    # Invoices section (portal.billing_views). The Stripe side adds its Pay views next to these.
+    path(S + "invoices/", billing_views.invoice_list, name="invoice-list"),
+    path(INV, billing_views.invoice_detail, name="invoice-detail"),
+    path(INV + "pdf", billing_views.invoice_download, name="invoice-download"),
+    path(INV + "preview", billing_views.invoice_preview, name="invoice-preview"),
+    path(INV + "raw", billing_views.invoice_raw, name="invoice-raw"),
+    path(
+        S + "credit-notes/<int:credit_note_id>/pdf",
+        billing_views.credit_note_download,
+        name="invoice-credit-note-download",
+    ),
 ]

@@ -82,15 +82,9 @@ def test_staff_pages_word_every_verb(world):
     ):
         body = owner.get(url).content.decode()
         assert not [v.code for v in verbs.all_verbs() if v.code in body], url
-    # One event per verb fills more than a page of the log: look through every page.
-    pages, page = [], 1
-    while True:
-        response = owner.get(reverse("accounts:activity"), {"page": page})
-        pages.append(response.content.decode())
-        if 'href="?page=' + str(page + 1) + '"' not in pages[-1] or page > 10:
-            break
-        page += 1
-    assert any("built an evidence package of" in body for body in pages)
+    # Every verb has one event, more than a page's worth: the wording may be on any page.
+    pages = [owner.get(reverse("accounts:activity"), {"page": n}).content.decode() for n in (1, 2, 3)]
+    assert any("built an evidence package of" in page for page in pages)
 
 
 def test_an_unregistered_verb_is_refused(world):

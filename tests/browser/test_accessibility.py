@@ -129,6 +129,36 @@ def _proposals(world):
     return open_one, accepted, to_sign
 
 
+def _billing(world):
+    """A draft, a sent invoice with a part payment and a credit note, and a paid one."""
+    from decimal import Decimal
+
+    from billing import services as billing
+    from core.money import PricedLine
+
+    def draft():
+        return billing.create_invoice(
+            workspace=world.ws,
+            client=world.client,
+            actor=world.owner,
+            currency="EUR",
+            lines=[
+                PricedLine("Design sprint", Decimal(2), Decimal(1500)),
+                PricedLine("Hosting", Decimal(1), Decimal("49.99"), Decimal(0)),
+            ],
+            tax_rate=Decimal(20),
+            bill_to_address="1 Market Street\nSpringfield",
+            notes="Payment by bank transfer.",
+        )
+
+    sent = billing.finalise_invoice(invoice=draft(), actor=world.owner)
+    billing.apply_payment(invoice=sent, amount=Decimal(1000), currency="EUR")
+    billing.issue_credit_note(invoice=sent, actor=world.owner, amount=Decimal(100), reason="Goodwill")
+    paid = billing.finalise_invoice(invoice=draft(), actor=world.owner)
+    billing.apply_payment(invoice=paid, amount=paid.total, currency="EUR")
+    return draft(), sent
+
+
 @pytest.mark.parametrize(
     ("width", "scheme"), [(1280, "light"), (390, "dark")], ids=["desktop-light", "phone-dark"]
 )
@@ -136,6 +166,7 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
     assessment, target, pdf, csv = _world(world)
     project, deliverable, contract = _agency(world)
     open_one, accepted, to_sign = _proposals(world)
+    invoice_draft, invoice = _billing(world)
     phone = width < 640
     ctx = browser.new_context(
         viewport={"width": width, "height": 900}, color_scheme=scheme, is_mobile=phone, has_touch=phone
@@ -165,6 +196,8 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
         f"/p/alpha/proposals/{accepted.pk}/",
         f"/p/alpha/contracts/{to_sign.pk}/",
         "/p/alpha/invoices/",
+        f"/p/alpha/invoices/{invoice.pk}/",
+        f"/p/alpha/invoices/{invoice.pk}/preview",
     ]
     for path in portal_pages:
         page.goto(live_server.url + path)
@@ -205,6 +238,13 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
         f"/app/proposals/{open_one.pk}/edit",
         f"/app/proposals/{accepted.pk}/",
         f"/app/proposals/{accepted.pk}/versions/{accepted.current_version_id}/",
+        "/app/invoices/",
+        "/app/invoices/new",
+        "/app/invoices/settings",
+        f"/app/invoices/{invoice_draft.pk}/",
+        f"/app/invoices/{invoice_draft.pk}/edit",
+        f"/app/invoices/{invoice.pk}/",
+        f"/app/invoices/{invoice.pk}/preview",
     ]
     for path in staff_pages:
         staff.goto(live_server.url + path)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("app/", include("assessments.urls")),
     path("app/", include("projects.urls")),
     path("app/", include("proposals.urls")),
+    path("app/", include("billing.urls")),
     path(
         "p/",
         include(
