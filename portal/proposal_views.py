@@ -78,7 +78,7 @@ def _pricing_context(version: ProposalVersion, selection: set[int], *, chosen_fi
         "version": version,
         "rows": [(i, not i.optional or i.pk in selection) for i in version.ordered_items()],
         "totals": totals,
-        "deposit": version.deposit_for(totals),
+        "deposit": version.deposit_for(selection),
         "all_totals": version.totals_for({i.pk for i in version.ordered_items() if i.optional}),
         "has_optional": any(i.optional for i in version.ordered_items()),
         "chosen_fixed": chosen_fixed,

@@ -97,7 +97,7 @@ def proposal_pdf(version: ProposalVersion, *, signature: Signature | None = None
             "client": proposal.client,
             "rows": [(i, not i.optional or i.pk in chosen) for i in items],
             "totals": totals,
-            "deposit": version.deposit_for(totals),
+            "deposit": version.deposit_for(chosen),
             "signature": signature,
         },
     )

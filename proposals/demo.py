@@ -187,6 +187,7 @@ def seed_proposals(ctx: DemoContext) -> None:
             actor=staff,
             expires_on=proposal.expires_on,
             create_project=state == "accepted",
+            create_invoice=state == "accepted",
             ip="198.51.100.10",
             user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0 (demo)",
         )

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Role, User
+from billing import services as billing_services
+from core.errors import ServiceError
 from projects import services as project_services
 from projects.models import ProjectStatus
 from proposals.audit import log_proposal_event
@@ -44,6 +46,8 @@ def run(*, proposal_id: int) -> None:
             return
         if proposal.create_project_on_accept and proposal.project_id is None:
             create_project(proposal, signature, actor)
+        if proposal.create_invoice_on_accept and proposal.invoice_id is None:
+            create_deposit_invoice(proposal, signature, actor)
 
 
 def create_project(proposal: Proposal, signature: Signature, actor: User):
@@ -64,3 +68,47 @@ def create_project(proposal: Proposal, signature: Signature, actor: User):
     proposal.save(update_fields=["project"])
     log_proposal_event(proposal, "proposal.project_created", user=actor, project=project.pk)
     return project
+
+
+def create_deposit_invoice(proposal: Proposal, signature: Signature, actor: User):
+    """The deposit (percentage of the accepted total, or all of it) as an invoice, finalised and sent to
+    the client. If billing refuses to finalise it (say, its settings are incomplete), the draft stays,
+    linked, and the refusal is logged for staff to finish by hand."""
+    version = signature.proposal_version
+    chosen = [c["id"] for c in signature.chosen_items if c.get("optional")]
+    plan = version.deposit_plan(chosen)
+    if plan is None:
+        return None
+    invoice = billing_services.create_invoice(
+        workspace=proposal.workspace,
+        client=proposal.client,
+        actor=actor,
+        currency=version.currency,
+        lines=plan.lines,
+        project=proposal.project,
+        tax_rate=plan.tax_rate,
+        discount_percent=plan.discount_percent,
+        notes=(
+            f"Deposit of {plan.percent.normalize()}% on proposal “{version.title}” ({version.label}), accepted "
+            f"by {signature.signer_name} on {signature.signed_at:%Y-%m-%d} for "
+            f"{signature.total} {signature.currency} (signature certificate {signature.certificate_id})."
+        ),
+    )
+    proposal.invoice = invoice
+    proposal.save(update_fields=["invoice"])
+    log_proposal_event(
+        proposal,
+        "proposal.invoice_created",
+        user=actor,
+        invoice=invoice.pk,
+        total=str(invoice.total),
+        percent=str(plan.percent),
+    )
+    try:
+        with transaction.atomic():
+            billing_services.finalise_invoice(invoice=invoice, actor=actor, send=True)
+    except ServiceError as exc:
+        log_proposal_event(
+            proposal, "proposal.follow_up_failed", user=actor, invoice=invoice.pk, reason=str(exc)
+        )
+    return invoice

@@ -45,7 +45,7 @@ from proposals.selectors import document_events, first_view, signature_of, views
 def get_proposal_for_staff(request: StaffRequest, proposal_id: int) -> Proposal:
     return get_object_or_404(
         Proposal.objects.for_workspace(request.workspace).select_related(
-            "client", "workspace", "current_version", "project"
+            "client", "workspace", "current_version", "project", "invoice"
         ),
         pk=proposal_id,
     )
@@ -290,7 +290,7 @@ def proposal_detail(request: StaffRequest, proposal_id: int) -> HttpResponse:
             "shown": shown,
             "rows": [(i, not i.optional or i.pk in selection) for i in shown.ordered_items()],
             "totals": shown.totals_for(selection),
-            "deposit": shown.deposit_for(shown.totals_for(selection)),
+            "deposit": shown.deposit_for(selection),
             "signature": signature,
             "chosen_fixed": signature is not None,
             "hash_ok": hash_ok,
@@ -388,7 +388,7 @@ def proposal_version(request: StaffRequest, proposal_id: int, version_id: int) -
             "version": version,
             "rows": [(i, not i.optional or i.selected_by_default) for i in version.ordered_items()],
             "totals": version.totals_for(version.default_selection()),
-            "deposit": version.deposit_for(version.totals_for(version.default_selection())),
+            "deposit": version.deposit_for(version.default_selection()),
             "recomputed": recomputed,
             "views": [v for v in views_of(proposal) if v.version_id == version.pk],
         },

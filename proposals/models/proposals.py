@@ -9,6 +9,7 @@ State changes go through `proposals.workflow` and `proposals.compose`, never a b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import portal_open, section_hidden
-from core.money import CURRENCY_CHOICES, HUNDRED, PricedLine, Totals, compute_totals, quantize
+from core.money import CURRENCY_CHOICES, HUNDRED, ZERO, PricedLine, Totals, compute_totals, quantize
 from proposals.models.contracts import PROPOSALS_SECTION
 
 
@@ -93,6 +94,9 @@ class Proposal(models.Model):
     # Made after acceptance when asked for (string references: the layers stay one-way in imports).
     project = models.ForeignKey(
         "projects.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    )
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -269,15 +273,62 @@ class ProposalVersion(models.Model):
             lines, self.currency, tax_rate=self.tax_rate, discount_percent=self.discount_percent
         )
 
-    def deposit_for(self, totals: Totals) -> Decimal | None:
-        return deposit_amount(totals.total, self.deposit_percent, self.currency)
+    def deposit_plan(self, selected_optional_ids) -> DepositPlan | None:
+        """The deposit on the total of a selection: the lines of its invoice and their totals (None when
+        the proposal asks for no deposit). Pages, PDFs and the deposit invoice all come from this.
+
+        100% invoices the accepted lines themselves, so the invoice equals the accepted total. A part
+        invoices that share of each tax rate's base (after the discount) at that rate, so the tax on the
+        deposit is the same tax the work carries; each line is rounded to the currency."""
+        percent = self.deposit_percent
+        if percent is None:
+            return None
+        totals = self.totals_for(selected_optional_ids)
+        if percent == HUNDRED:
+            lines = [i.priced_line() for i in self.chosen_items(selected_optional_ids)]
+            return DepositPlan(
+                percent,
+                lines,
+                self.tax_rate,
+                self.discount_percent,
+                compute_totals(
+                    lines, self.currency, tax_rate=self.tax_rate, discount_percent=self.discount_percent
+                ),
+            )
+        share = percent / HUNDRED
+        label = f"Deposit {percent.normalize()}% of “{self.title}”"
+        lines = []
+        taxed = ZERO
+        for rate, base, _tax in totals.tax_breakdown:
+            taxed += base
+            lines.append(PricedLine(label, Decimal(1), quantize(base * share, self.currency), rate))
+        untaxed = totals.subtotal - totals.discount - taxed
+        if untaxed > ZERO:
+            lines.append(PricedLine(label, Decimal(1), quantize(untaxed * share, self.currency), ZERO))
+        if len(lines) > 1:  # say which part is which
+            lines = [
+                PricedLine(
+                    f"{line.description}, work taxed at {Decimal(line.tax_rate).normalize()}%",
+                    line.quantity,
+                    line.unit_price,
+                    line.tax_rate,
+                )
+                for line in lines
+            ]
+        return DepositPlan(percent, lines, ZERO, ZERO, compute_totals(lines, self.currency))
+
+    def deposit_for(self, selected_optional_ids) -> Decimal | None:
+        plan = self.deposit_plan(selected_optional_ids)
+        return plan.totals.total if plan is not None else None
 
 
-def deposit_amount(total: Decimal, percent: Decimal | None, currency: str) -> Decimal | None:
-    """The deposit on an accepted total: `percent` of it, rounded half-up to the currency (None: none)."""
-    if percent is None:
-        return None
-    return quantize(Decimal(total) * Decimal(percent) / HUNDRED, currency)
+@dataclass(frozen=True)
+class DepositPlan:
+    percent: Decimal
+    lines: list[PricedLine]
+    tax_rate: Decimal
+    discount_percent: Decimal
+    totals: Totals
 
 
 class ProposalItemQuerySet(models.QuerySet):
