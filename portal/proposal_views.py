@@ -20,7 +20,7 @@ from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
 from proposals import canonical, certificates, consent, signing, workflow
-from proposals.downloads import pdf_response, signature_download
+from proposals.downloads import cached_pdf, pdf_response, signature_download
 from proposals.models import Contract, Proposal, ProposalStatus, ProposalVersion, SignatureFileKind
 from proposals.selectors import contact_proposals, document_events, signature_of
 
@@ -197,7 +197,11 @@ def proposal_pdf(request: PortalRequest, slug: str, proposal_id: int) -> HttpRes
     if signature is not None:
         return signature_download(signature, SignatureFileKind.SIGNED_DOCUMENT)
     version = ProposalVersion.objects.prefetch_related("items").get(pk=proposal.current_version_id)
-    return pdf_response(certificates.proposal_pdf(version), f"proposal-{proposal.pk}-{version.label}.pdf")
+    data = cached_pdf(
+        f"proposal-pdf:{version.pk}:{version.content_sha256}:{proposal.expires_on}",
+        lambda: certificates.proposal_pdf(version),
+    )
+    return pdf_response(data, f"proposal-{proposal.pk}-{version.label}.pdf")
 
 
 @require_GET
@@ -275,4 +279,6 @@ def contract_document(request: PortalRequest, slug: str, contract_id: int) -> Ht
         return signature_download(signature, SignatureFileKind.SIGNED_DOCUMENT)
     if not contract.body_markdown and contract.current_file is not None:
         return file_views.download(contract.current_file)
-    return pdf_response(certificates.contract_body_pdf(contract), f"contract-{contract.pk}.pdf")
+    key = f"contract-pdf:{contract.pk}:{canonical.contract_sha256(contract)}"
+    data = cached_pdf(key, lambda: certificates.contract_body_pdf(contract))
+    return pdf_response(data, f"contract-{contract.pk}.pdf")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
@@ -26,3 +29,17 @@ def signature_download(signature, kind: str) -> HttpResponse:
     if record is None:
         record = certificates.issue_signature_files(signature)[kind]
     return file_views.download(record)
+
+
+# A rendered PDF takes WeasyPrint a second or two: pages of frozen content are rendered once per content
+# hash and served from the cache after that, so reloading a download costs nothing and cannot be used to
+# keep the workers busy.
+PDF_CACHE_SECONDS = 24 * 3600
+
+
+def cached_pdf(key: str, render: Callable[[], bytes]) -> bytes:
+    data = cache.get(key)
+    if data is None:
+        data = render()
+        cache.set(key, data, PDF_CACHE_SECONDS)
+    return data

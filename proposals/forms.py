@@ -104,7 +104,7 @@ class ProposalForm(forms.Form):
     deposit_percent = forms.DecimalField(
         label="Deposit %",
         required=False,
-        help_text="Of the accepted total, invoiced on acceptance if you choose so when sending (100 = all).",
+        help_text="Of the accepted total (100 = all of it). Sending can make it an invoice on acceptance.",
         **PERCENT,
     )
 
