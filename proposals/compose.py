@@ -203,6 +203,18 @@ def discard_draft(*, proposal: Proposal, actor: User) -> None:
     log_proposal_event(locked, "proposal.draft_discarded", user=actor, version=number)
 
 
+@transaction.atomic
+def delete_proposal(*, proposal: Proposal, actor: User) -> None:
+    """Delete a proposal that was never sent (a sent one is a record: withdraw it instead)."""
+    locked = Proposal.objects.select_for_update().select_related("workspace", "client").get(pk=proposal.pk)
+    if locked.current_version_id is not None or locked.status != ProposalStatus.DRAFT:
+        raise ServiceError("This proposal was sent: it stays on record. Withdraw it instead.")
+    log_proposal_event(locked, "proposal.deleted", user=actor, title=locked.title)
+    ProposalItem.objects.filter(version__proposal=locked).delete()
+    ProposalVersion.objects.filter(proposal=locked).delete()
+    locked.delete()
+
+
 def draft_from_version(version: ProposalVersion) -> DraftData:
     """A version's content as editable draft data (to start the next version from it)."""
     return DraftData(

@@ -44,10 +44,19 @@ def run(*, proposal_id: int) -> None:
         actor = _actor(proposal)
         if actor is None:
             return
-        if proposal.create_project_on_accept and proposal.project_id is None:
-            create_project(proposal, signature, actor)
-        if proposal.create_invoice_on_accept and proposal.invoice_id is None:
-            create_deposit_invoice(proposal, signature, actor)
+        for wanted, done, make in (
+            (proposal.create_project_on_accept, proposal.project_id, create_project),
+            (proposal.create_invoice_on_accept, proposal.invoice_id, create_deposit_invoice),
+        ):
+            if not wanted or done is not None:
+                continue
+            try:
+                with transaction.atomic():
+                    make(proposal, signature, actor)
+            except ServiceError as exc:  # refused (not a transient failure): logged for staff, not retried
+                log_proposal_event(
+                    proposal, "proposal.follow_up_failed", user=actor, step=make.__name__, reason=str(exc)
+                )
 
 
 def create_project(proposal: Proposal, signature: Signature, actor: User):

@@ -262,6 +262,19 @@ def proposal_discard_draft(request: StaffRequest, proposal_id: int) -> HttpRespo
     return redirect("proposals:proposal-detail", proposal_id=proposal.pk)
 
 
+@require_POST
+@staff_required
+def proposal_delete(request: StaffRequest, proposal_id: int) -> HttpResponse:
+    proposal = get_proposal_for_staff(request, proposal_id)
+    try:
+        compose.delete_proposal(proposal=proposal, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("proposals:proposal-detail", proposal_id=proposal.pk)
+    messages.success(request, f"Draft proposal {proposal.title} deleted.")
+    return redirect("proposals:proposal-list")
+
+
 # --- the proposal's page and its moves -----------------------------------------------------------------
 
 

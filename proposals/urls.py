@@ -26,6 +26,7 @@ urlpatterns = [
     path(P, proposal_views.proposal_detail, name="proposal-detail"),
     path(P + "edit", proposal_views.proposal_compose, name="proposal-edit"),
     path(P + "discard-draft", proposal_views.proposal_discard_draft, name="proposal-discard-draft"),
+    path(P + "delete", proposal_views.proposal_delete, name="proposal-delete"),
     path(P + "send", proposal_views.proposal_send, name="proposal-send"),
     path(P + "withdraw", proposal_views.proposal_withdraw, name="proposal-withdraw"),
     path(P + "contract", proposal_views.proposal_contract, name="proposal-contract"),

@@ -16,6 +16,13 @@ def register_verbs() -> None:
         Verb("proposal.created", "drafted proposal", audience=STAFF, section=P, on_target="drafted"),
         Verb("proposal.edited", "edited proposal", audience=STAFF, section=P, on_target="edited the draft"),
         Verb(
+            "proposal.deleted",
+            "deleted the draft proposal",
+            audience=STAFF,
+            section=P,
+            on_target="deleted it",
+        ),
+        Verb(
             "proposal.draft_discarded",
             "discarded the draft of proposal",
             audience=STAFF,

@@ -121,7 +121,7 @@ def send_proposal(
         raise ServiceError("Edit the proposal first: there is no new version to send.")
     if draft is None and locked.status == ProposalStatus.EXPIRED and expires_on is None:
         raise ServiceError("Choose a new expiry date to send it again.")
-    if create_invoice and locked.deposit_percent is None and (draft is None or draft.deposit_percent is None):
+    if create_invoice and (draft or locked.current_version).deposit_percent is None:
         raise ServiceError("Set a deposit percentage (100 for the full amount) to create a deposit invoice.")
     previous = locked.status
     locked.expires_on = expires_on
@@ -169,6 +169,8 @@ def withdraw_proposal(*, proposal: Proposal, actor: User, reason: str = "") -> P
     locked = lock(proposal)
     if locked.status in FINAL:
         raise ServiceError(f"This proposal is {locked.get_status_display().lower()}: it cannot be withdrawn.")
+    if locked.current_version_id is None:
+        raise ServiceError("This proposal was never sent: delete the draft instead.")
     previous = locked.status
     locked.status = ProposalStatus.WITHDRAWN
     locked.withdrawn_at = locked.updated_at = timezone.now()

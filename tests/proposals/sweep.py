@@ -78,6 +78,12 @@ def proposal_objects(world) -> None:
         selected_item_ids=[],
     )
     certificates.issue_signature_files(signature)
+    o.draft_proposal = compose.create_proposal(
+        workspace=world.ws,
+        client=world.client,
+        actor=world.owner,
+        draft=draft_data("Secretco draft proposal"),
+    )
 
 
 kwarg_source("contract_id", lambda w: w.objs.contract)
@@ -91,6 +97,7 @@ kwarg_source("proposal_id", lambda w: w.objs.proposal)
 kwarg_source("proposal_id", lambda w: w.objs.accepted_proposal, url="portal:proposal-certificate")
 kwarg_source("proposal_id", lambda w: w.objs.accepted_proposal, url="proposals:proposal-certificate")
 kwarg_source("proposal_id", lambda w: w.objs.accepted_proposal, url="proposals:proposal-contract")
+kwarg_source("proposal_id", lambda w: w.objs.draft_proposal, url="proposals:proposal-delete")
 kwarg_source("version_id", lambda w: w.objs.version, url="proposals:proposal-version")
 
 # The live total is an htmx fragment of the proposal page.
@@ -168,3 +175,4 @@ post_data(
 )
 post_data("proposals:proposal-withdraw", lambda w: {"reason": "Replaced"})
 post_data("proposals:proposal-contract", lambda w: {})
+post_data("proposals:proposal-delete", lambda w: {})

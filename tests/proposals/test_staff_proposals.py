@@ -147,3 +147,22 @@ def test_list_filters_versions_page_and_hub_tab(world, owner_http, proposal, dra
     assert "Design" in page.content.decode() and items_by_name(version)["Design"].amount == Decimal("4000.00")
     client_page = owner_http.get(reverse("accounts:client-detail", args=[world.client.pk])).content.decode()
     assert f"/app/proposals/?client={world.client.pk}" in client_page
+
+
+def test_a_never_sent_draft_is_deleted_a_sent_one_withdrawn(world, owner_http, proposal):
+    from proposals import compose
+    from proposals.models import Proposal as P
+    from tests.proposals.helpers import draft_data
+
+    draft_proposal = compose.create_proposal(
+        workspace=world.ws, client=world.client, actor=world.owner, draft=draft_data("Never sent")
+    )
+    assert (
+        owner_http.post(reverse("proposals:proposal-withdraw", args=[draft_proposal.pk])).status_code == 302
+    )
+    assert P.objects.get(pk=draft_proposal.pk).status == ProposalStatus.DRAFT  # refused: delete it instead
+    owner_http.post(reverse("proposals:proposal-delete", args=[draft_proposal.pk]))
+    assert not P.objects.filter(pk=draft_proposal.pk).exists()
+    assert Event.objects.filter(verb="proposal.deleted").count() == 1
+    owner_http.post(reverse("proposals:proposal-delete", args=[proposal.pk]))
+    assert P.objects.filter(pk=proposal.pk).exists()  # sent: a record, never deleted
