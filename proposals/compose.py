@@ -148,6 +148,8 @@ def create_proposal(
     )
     version = ProposalVersion(proposal=proposal, number=1, created_by=actor)
     _fill(version, draft)
+    proposal.total = version.total
+    proposal.save(update_fields=["total"])
     log_proposal_event(proposal, "proposal.created", user=actor, version=1)
     return proposal
 
