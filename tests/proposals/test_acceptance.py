@@ -279,3 +279,23 @@ def test_the_live_total_is_computed_on_the_server(world, proposal):
     assert fragment.context["deposit"] == Decimal("3960.00")
     none = http.get(url("proposal-total", proposal))
     assert none.context["totals"].total == Decimal("11400.00")
+
+
+def test_the_expiry_day_itself_is_still_open(world, proposal):
+    proposal.expires_on = timezone.localdate()
+    proposal.save(update_fields=["expires_on"])
+    http = portal_client(world.contact)
+    assert http.get(url("proposal-detail", proposal)).context["can_act"]
+    assert accept(http, proposal).status_code == 302
+    assert Signature.objects.filter(proposal=proposal).exists()
+
+
+def test_declining_a_stale_version_is_refused(world, proposal):
+    http = portal_client(world.contact)
+    old_version = proposal.current_version_id
+    compose.save_draft(proposal=proposal, actor=world.owner, draft=draft_data("Revised"))
+    workflow.send_proposal(proposal=proposal, actor=world.owner, expires_on=proposal.expires_on)
+    response = http.post(url("proposal-decline", proposal), {"version": old_version}, follow=True)
+    assert "newer version" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.VIEWED  # the page it was sent back to counts as a view of v2
