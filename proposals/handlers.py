@@ -51,7 +51,8 @@ def contract_portal_url(contract: Contract) -> str:
 
 
 @outbox.handler("proposals.sent_email")
-def sent_email(*, proposal_id: int, version_id: int) -> None:
+def sent_email(*, proposal_id: int, version_id: int, kind: str = "sent") -> None:
+    """`kind`: "sent" (the first version), "revised" (a new version) or "resent" (a reminder)."""
     proposal = Proposal.objects.select_related("workspace", "client").filter(pk=proposal_id).first()
     version = ProposalVersion.objects.filter(pk=version_id).first()
     if proposal is None or version is None or proposal.current_version_id != version.pk:
@@ -64,6 +65,7 @@ def sent_email(*, proposal_id: int, version_id: int) -> None:
                 "workspace": proposal.workspace,
                 "proposal": proposal,
                 "version": version,
+                "kind": kind,
                 "recipient": contact,
                 "link": proposal_portal_url(proposal),
             },

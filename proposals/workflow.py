@@ -160,7 +160,9 @@ def send_proposal(
         create_project=create_project,
         create_invoice=create_invoice,
     )
-    outbox.enqueue("proposals.sent_email", proposal_id=locked.pk, version_id=version.pk)
+    outbox.enqueue(
+        "proposals.sent_email", proposal_id=locked.pk, version_id=version.pk, kind=verb.split(".", 1)[1]
+    )
     return locked
 
 

@@ -166,3 +166,19 @@ def test_a_never_sent_draft_is_deleted_a_sent_one_withdrawn(world, owner_http, p
     assert Event.objects.filter(verb="proposal.deleted").count() == 1
     owner_http.post(reverse("proposals:proposal-delete", args=[proposal.pk]))
     assert P.objects.filter(pk=proposal.pk).exists()  # sent: a record, never deleted
+
+
+def test_sent_revised_and_reminder_mails_say_which(
+    world, proposal, mailoutbox, django_capture_on_commit_callbacks
+):
+    from proposals import compose, workflow
+    from tests.proposals.helpers import draft_data
+
+    assert mailoutbox[-1].subject == "Proposal from Alpha Assurance: Website redesign"
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.send_proposal(proposal=proposal, actor=world.owner, expires_on=proposal.expires_on)
+    assert mailoutbox[-1].subject == "Reminder: Website redesign awaits your answer"
+    compose.save_draft(proposal=proposal, actor=world.owner, draft=draft_data("Website redesign"))
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.send_proposal(proposal=proposal, actor=world.owner, expires_on=proposal.expires_on)
+    assert mailoutbox[-1].subject == "New version of Website redesign" and "(v2)" in mailoutbox[-1].body
