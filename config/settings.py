@@ -270,6 +270,10 @@ CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "task": "billing.payment_tasks.reconcile_payments",
     "schedule": crontab(hour=env.int("RECONCILE_HOUR_UTC", default=4), minute=15),
 }
+CELERY_BEAT_SCHEDULE["proposal-expiry"] = {
+    "task": "proposals.tasks.expire_proposals",
+    "schedule": crontab(hour=0, minute=10),
+}
 # Anchor every chain head that moved since its last checkpoint (activity.checkpoints).
 CELERY_BEAT_SCHEDULE["audit-checkpoints"] = {
     "task": "activity.tasks.checkpoint_chains",

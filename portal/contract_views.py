@@ -1,9 +1,9 @@
-"""Client-side contracts (list, download, inline PDF preview) and the empty Proposals page that its issue
-fills in. Loaded through `for_contact(contact)`; anything else is a 404."""
+"""Client-side contracts: list, download, inline PDF preview. Loaded through `for_contact(contact)`; anything
+else is a 404. A contract's page and its signing are in portal.proposal_views."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -20,6 +20,8 @@ def get_contract_file_for_contact(request: PortalRequest, contract_id: int) -> C
         Contract.objects.for_contact(request.contact).select_related("current_file"), pk=contract_id
     )
     record = contract.current_file
+    if record is None:  # a contract with a text and no PDF: its page shows it (contract-document)
+        raise Http404("No file")
     record.contract = contract
     return record
 
@@ -58,9 +60,3 @@ def contract_preview(request: PortalRequest, slug: str, contract_id: int) -> Htt
 @contact_required
 def contract_raw(request: PortalRequest, slug: str, contract_id: int) -> HttpResponse:
     return file_views.raw(get_contract_file_for_contact(request, contract_id))
-
-
-@require_GET
-@contact_required
-def proposal_list(request: PortalRequest, slug: str) -> HttpResponse:
-    return render(request, "portal/proposals/proposal_list.html", {"proposals": []})

@@ -10,6 +10,7 @@ from portal import (
     payment_views,
     preview_views,
     project_views,
+    proposal_views,
     views,
 )
 
@@ -21,6 +22,7 @@ F = S + "files/<int:file_id>/"
 D = S + "deliverables/<int:deliverable_id>/"
 V = S + "deliverables/files/<int:file_id>/"
 C = S + "contracts/<int:contract_id>/"
+P = S + "proposals/<int:proposal_id>/"
 INV = S + "invoices/<int:invoice_id>/"
 
 urlpatterns = [
@@ -50,12 +52,23 @@ urlpatterns = [
     path(V + "download", project_views.version_download, name="deliverable-file-download"),
     path(V + "preview", project_views.version_preview, name="deliverable-file-preview"),
     path(V + "raw", project_views.version_raw, name="deliverable-file-raw"),
-    # Contracts and Proposals sections (portal.contract_views).
+    # Contracts section (portal.contract_views; a contract's page and signing: portal.proposal_views).
     path(S + "contracts/", contract_views.contract_list, name="contract-list"),
+    path(C, proposal_views.contract_detail, name="contract-detail"),
+    path(C + "sign", proposal_views.contract_sign, name="contract-sign"),
+    path(C + "certificate", proposal_views.contract_certificate, name="contract-certificate"),
+    path(C + "document", proposal_views.contract_document, name="contract-document"),
     path(C + "download", contract_views.contract_download, name="contract-download"),
     path(C + "preview", contract_views.contract_preview, name="contract-preview"),
     path(C + "raw", contract_views.contract_raw, name="contract-raw"),
-    path(S + "proposals/", contract_views.proposal_list, name="proposal-list"),
+    # Proposals section (portal.proposal_views).
+    path(S + "proposals/", proposal_views.proposal_list, name="proposal-list"),
+    path(P, proposal_views.proposal_detail, name="proposal-detail"),
+    path(P + "total", proposal_views.proposal_total, name="proposal-total"),
+    path(P + "accept", proposal_views.proposal_accept, name="proposal-accept"),
+    path(P + "decline", proposal_views.proposal_decline, name="proposal-decline"),
+    path(P + "pdf", proposal_views.proposal_pdf, name="proposal-pdf"),
+    path(P + "certificate", proposal_views.proposal_certificate, name="proposal-certificate"),
     # Invoices section (portal.billing_views). The Stripe side adds its Pay views next to these.
     path(S + "invoices/", billing_views.invoice_list, name="invoice-list"),
     path(INV, billing_views.invoice_detail, name="invoice-detail"),

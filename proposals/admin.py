@@ -1,14 +1,25 @@
 from django.contrib import admin
 
-from proposals.models import Contract, ContractFile
+from core.admin import ReadOnlyAdmin
+from proposals.models import (
+    Contract,
+    ContractFile,
+    Proposal,
+    ProposalItem,
+    ProposalVersion,
+    ProposalView,
+    Signature,
+    SignatureFile,
+)
 
 
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
-    list_display = ["title", "client", "workspace", "status", "start_date", "end_date"]
+    list_display = ["title", "client", "workspace", "status", "start_date", "end_date", "signed_at"]
     list_filter = ["status"]
     search_fields = ["title", "client__name"]
-    raw_id_fields = ["client", "workspace", "project", "current_file", "created_by"]
+    raw_id_fields = ["client", "workspace", "project", "proposal", "current_file", "created_by"]
+    readonly_fields = ["signed_at", "sent_at", "body_html"]
 
 
 @admin.register(ContractFile)
@@ -23,3 +34,42 @@ class ContractFileAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdmin):
+    """Proposals change only through their services (each change is an event in the proposal's chain)."""
+
+    list_display = ["title", "client", "workspace", "status", "total", "currency", "expires_on", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "client__name"]
+
+
+@admin.register(ProposalVersion)
+class ProposalVersionAdmin(ReadOnlyAdmin):
+    list_display = ["proposal", "number", "total", "currency", "sent_at", "content_sha256"]
+    search_fields = ["title", "content_sha256"]
+
+
+@admin.register(ProposalItem)
+class ProposalItemAdmin(ReadOnlyAdmin):
+    list_display = ["description", "version", "quantity", "unit_price", "optional"]
+
+
+@admin.register(ProposalView)
+class ProposalViewAdmin(ReadOnlyAdmin):
+    list_display = ["proposal", "version", "contact", "viewed_at", "ip"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    """Signatures are evidence: never added, changed or deleted here."""
+
+    list_display = ["certificate_id", "kind", "signer_name", "signer_email", "signed_at", "ip"]
+    list_filter = ["kind"]
+    search_fields = ["signer_name", "signer_email", "certificate_id", "content_sha256"]
+
+
+@admin.register(SignatureFile)
+class SignatureFileAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "kind", "signature", "size", "sha256", "uploaded_at"]

@@ -6,7 +6,7 @@ class ProposalsConfig(AppConfig):
     name = "proposals"
 
     def ready(self) -> None:
-        from proposals import hub, section
+        from proposals import handlers, hub, section  # noqa: F401  (outbox handlers)
         from proposals.verbs import register_verbs
 
         register_verbs()

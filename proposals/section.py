@@ -1,22 +1,18 @@
-"""The Contracts and Proposals sections of the portal, registered in ProposalsConfig.ready. Proposals
-registers its empty state now; the proposals issue fills it."""
+"""The Contracts and Proposals sections of the portal, registered in ProposalsConfig.ready."""
 
 from __future__ import annotations
 
 from core.sections import Section, register_section
 from proposals.models import CONTRACTS_SECTION, PROPOSALS_SECTION, Contract
+from proposals.selectors import proposals_widget
 
 WIDGET_LENGTH = 5
 
 
 def contracts_widget(contact) -> dict:
-    """One query: the first few contracts in force (the full list is one click away)."""
+    """One query: the first few contracts (awaiting signature first; the full list is one click away)."""
     contracts = list(Contract.objects.for_contact(contact)[: WIDGET_LENGTH + 1])
     return {"contracts": contracts[:WIDGET_LENGTH], "more": len(contracts) > WIDGET_LENGTH}
-
-
-def proposals_widget(contact) -> dict:
-    return {"proposals": []}
 
 
 def register() -> None:
@@ -27,7 +23,7 @@ def register() -> None:
             list_url="portal:proposal-list",
             url_prefixes=("proposal-",),
             order=40,
-            description="Proposals to review and accept.",
+            description="Proposals to review, then accept and sign or decline.",
             widget_template="portal/proposals/_proposals_widget.html",
             widget_context=proposals_widget,
         )
@@ -39,7 +35,7 @@ def register() -> None:
             list_url="portal:contract-list",
             url_prefixes=("contract-",),
             order=50,
-            description="Contracts in force (active or signed): view and download.",
+            description="Contracts to sign, and contracts in force (active or signed): view and download.",
             widget_template="portal/proposals/_contracts_widget.html",
             widget_context=contracts_widget,
         )

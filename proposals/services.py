@@ -1,4 +1,6 @@
-"""State changes for contracts. Keyword-only, atomic, audited."""
+"""State changes for contracts: create and edit (a PDF and/or a text), send for signature, draft one from an
+accepted proposal. Keyword-only, atomic, audited. Signing is proposals.signing; proposals themselves are
+proposals.compose and proposals.workflow."""
 
 from __future__ import annotations
 
@@ -6,17 +8,33 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Client, User, Workspace
+from activity import outbox
 from activity.services import record_event
 from core.errors import ServiceError
+from core.markup import render_markdown
+from core.money import format_money
 from core.services import model_update
 from files.quota import check_quota
 from files.uploads import UploadRejected, inspect_upload, store_upload
 from proposals.files import CONTRACT
-from proposals.models import CLIENT_VISIBLE, Contract, ContractFile, contract_key
+from proposals.models import (
+    CLIENT_VISIBLE,
+    CONTRACTS_SECTION,
+    Contract,
+    ContractFile,
+    ContractStatus,
+    Proposal,
+    ProposalStatus,
+    Signature,
+    contract_key,
+)
 
-CONTRACT_FIELDS = ("title", "status", "start_date", "end_date", "project")
+CONTRACT_FIELDS = ("title", "status", "start_date", "end_date", "project", "body_markdown")
+# What staff may still change on a contract signed in the portal: it can end, nothing else.
+AFTER_SIGNING = (ContractStatus.SIGNED, ContractStatus.EXPIRED, ContractStatus.TERMINATED)
 
 
 def _log(contract: Contract, verb: str, *, user: User | None, **data: Any) -> None:
@@ -43,8 +61,14 @@ def _check_dates(start, end) -> None:
 
 
 def _shared_now(contract: Contract, before: str | None, user: User | None) -> None:
-    """The client hears of a contract once, when it first comes into force with a file to show."""
-    if contract.status in CLIENT_VISIBLE and contract.current_file_id and before not in CLIENT_VISIBLE:
+    """The client hears of a contract once, when it first comes into force with something to show (a
+    contract sent for signature is announced by its own event and mail instead)."""
+    if (
+        contract.status in CLIENT_VISIBLE
+        and contract.status != ContractStatus.SENT
+        and contract.client_visible
+        and before not in CLIENT_VISIBLE
+    ):
         _log(contract, "contract.shared", user=user, status=contract.status)
 
 
@@ -94,6 +118,8 @@ def create_contract(
     _check_dates(data.get("start_date"), data.get("end_date"))
     if not (data.get("title") or "").strip():
         raise ServiceError("Give the contract a title.")
+    if data.get("body_markdown"):
+        data["body_html"] = render_markdown(data["body_markdown"])
     with transaction.atomic():
         contract = Contract.objects.create(workspace=workspace, client=client, created_by=actor, **data)
         _log(contract, "contract.created", user=actor, status=contract.status)
@@ -115,7 +141,14 @@ def update_contract(
             Contract.objects.select_for_update().select_related("workspace", "client").get(pk=contract.pk)
         )
         before = locked.status
-        was_visible = before in CLIENT_VISIBLE and locked.current_file_id is not None
+        was_visible = before in CLIENT_VISIBLE and locked.client_visible
+        if locked.signed_at is not None:
+            _check_signed_edit(locked, fields, upload)
+        if "body_markdown" in fields and fields["body_markdown"] != locked.body_markdown:
+            locked.body_html = render_markdown(fields["body_markdown"] or "")
+            if not (fields["body_markdown"] or "").strip():
+                locked.body_html = ""
+            locked.save(update_fields=["body_html"])
         locked, changed = model_update(instance=locked, fields=CONTRACT_FIELDS, data=fields)
         if "status" in changed:
             _log(locked, "contract.status_changed", user=actor, previous=before, status=locked.status)
@@ -126,4 +159,116 @@ def update_contract(
             _attach(locked, upload, actor, ip)
         _shared_now(locked, before if was_visible else None, actor)
     contract.refresh_from_db()
+    return contract
+
+
+def _check_signed_edit(contract: Contract, fields: dict[str, Any], upload) -> None:
+    """A contract signed in the portal keeps its content: only its status may move on (expired, ended)."""
+    changed = [
+        name
+        for name in CONTRACT_FIELDS
+        if name in fields and name != "status" and getattr(contract, name) != fields[name]
+    ]
+    if changed or upload is not None:
+        raise ServiceError("This contract is signed: its text, file, dates and project can no longer change.")
+    if fields.get("status", contract.status) not in AFTER_SIGNING:
+        raise ServiceError("A signed contract can only be marked expired or terminated.")
+
+
+def signature_recipients(contract: Contract):
+    from accounts.models import Contact
+
+    client = contract.client
+    if not (client.portal_enabled and client.shows(CONTRACTS_SECTION)):
+        return []
+    return list(Contact.objects.for_client(client).active())
+
+
+@transaction.atomic
+def send_contract(
+    *, contract: Contract, actor: User, ip: str | None = None, user_agent: str = ""
+) -> Contract:
+    """Send a draft (or re-send a sent) contract to the client's contacts for a typed signature."""
+    locked = Contract.objects.select_for_update().select_related("workspace", "client").get(pk=contract.pk)
+    if locked.signed_at is not None:
+        raise ServiceError("This contract is already signed.")
+    if locked.status not in (ContractStatus.DRAFT, ContractStatus.SENT):
+        raise ServiceError(
+            f"This contract is {locked.get_status_display().lower()}: only drafts are sent for signature."
+        )
+    if not (locked.body_markdown.strip() or locked.current_file_id):
+        raise ServiceError("Add the contract's text or a PDF before sending it for signature.")
+    if not signature_recipients(locked):
+        raise ServiceError(
+            f"Nobody at {locked.client.name} can open it: invite a contact to the portal (and check the portal "
+            "is on and shows Contracts) first."
+        )
+    previous = locked.status
+    locked.status = ContractStatus.SENT
+    locked.sent_at = timezone.now()
+    locked.save(update_fields=["status", "sent_at"])
+    _log(
+        locked,
+        "contract.sent",
+        user=actor,
+        previous=previous,
+        ip=ip,
+        user_agent=(user_agent or "")[:500],
+    )
+    outbox.enqueue("proposals.contract_sent_email", contract_id=locked.pk)
+    return locked
+
+
+def _proposal_contract_text(proposal: Proposal, signature: Signature) -> str:
+    version = signature.proposal_version
+    currency = signature.currency
+    lines = [
+        f"This contract is between **{proposal.workspace.name}** and **{proposal.client.name}**. It puts into "
+        f"force proposal “{version.title}” ({version.label}), accepted by {signature.signer_name} on "
+        f"{signature.signed_at:%Y-%m-%d} (signature certificate {signature.certificate_id}).",
+        "",
+        "### Scope",
+        "",
+        version.content_markdown.strip() or "As described in the proposal.",
+        "",
+        "### Price",
+        "",
+        "| Item | Quantity | Amount |",
+        "| --- | ---: | ---: |",
+    ]
+    for item in signature.chosen_items:
+        description = item["description"].replace("|", "\\|")
+        lines.append(f"| {description} | {item['quantity']} | {format_money(item['amount'], currency)} |")
+    lines += [
+        "",
+        f"Subtotal {format_money(signature.subtotal, currency)}; discount "
+        f"{format_money(signature.discount, currency)}; tax {format_money(signature.tax, currency)}; "
+        f"**total {format_money(signature.total, currency)}**.",
+    ]
+    if version.deposit_percent:
+        lines.append(f"A deposit of {version.deposit_percent.normalize()}% is due before work starts.")
+    if version.terms_markdown.strip():
+        lines += ["", "### Terms", "", version.terms_markdown.strip()]
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def contract_from_proposal(*, proposal: Proposal, actor: User) -> Contract:
+    """A draft contract generated from an accepted proposal: its scope, the accepted price and terms."""
+    locked = Proposal.objects.select_for_update().select_related("workspace", "client").get(pk=proposal.pk)
+    if locked.status != ProposalStatus.ACCEPTED:
+        raise ServiceError("Only an accepted proposal can become a contract.")
+    signature = Signature.objects.select_related("proposal_version").get(proposal=locked)
+    body = _proposal_contract_text(locked, signature)
+    contract = Contract.objects.create(
+        workspace=locked.workspace,
+        client=locked.client,
+        project=locked.project,
+        proposal=locked,
+        title=f"Contract: {signature.proposal_version.title}"[:200],
+        body_markdown=body,
+        body_html=render_markdown(body),
+        created_by=actor,
+    )
+    _log(contract, "contract.created", user=actor, status=contract.status, proposal=locked.pk)
     return contract

@@ -1,12 +1,13 @@
-"""Staff back-office views for contracts, under /app/contracts/."""
+"""Staff back-office views for contracts, under /app/contracts/: list, create and edit (a PDF and/or a
+text), send for signature, the signature evidence and its certificate."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import staff_required
 from accounts.models import Client
@@ -16,15 +17,19 @@ from core.types import StaffRequest
 from files import views as file_views
 from files.policies import accepts_uploads
 from files.uploads import too_large_message
-from proposals import services
+from proposals import canonical, services
+from proposals.downloads import signature_download
 from proposals.files import CONTRACT
 from proposals.forms import ContractFilterForm, ContractForm
-from proposals.models import Contract, ContractFile
+from proposals.models import Contract, ContractFile, SignatureFileKind
+from proposals.selectors import document_events, signature_of
 
 
 def get_contract_for_staff(request: StaffRequest, contract_id: int) -> Contract:
     return get_object_or_404(
-        Contract.objects.for_workspace(request.workspace).select_related("client", "project", "current_file"),
+        Contract.objects.for_workspace(request.workspace).select_related(
+            "client", "project", "current_file", "proposal"
+        ),
         pk=contract_id,
     )
 
@@ -121,9 +126,60 @@ def contract_detail(request: StaffRequest, contract_id: int) -> HttpResponse:
         .select_related("uploaded_by_user")
         .order_by("-uploaded_at", "-id")
     )
+    signature = signature_of(contract)
     return render(
-        request, "proposals/contract_detail.html", {"contract": contract, "form": form, "files": files}
+        request,
+        "proposals/contract_detail.html",
+        {
+            "contract": contract,
+            "form": form,
+            "files": files,
+            "signature": signature,
+            "hash_ok": signature is not None
+            and canonical.contract_sha256(contract) == signature.content_sha256,
+            "history": document_events(contract, audience="staff"),
+        },
     )
+
+
+@require_POST
+@staff_required
+def contract_send(request: StaffRequest, contract_id: int) -> HttpResponse:
+    contract = get_contract_for_staff(request, contract_id)
+    try:
+        services.send_contract(
+            contract=contract,
+            actor=request.user,
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Sent for signature: {contract.client.name} has been emailed a portal link."
+        )
+    return redirect("proposals:contract-detail", contract_id=contract.pk)
+
+
+def _signature_download(request: StaffRequest, contract_id: int, kind: str) -> HttpResponse:
+    contract = get_contract_for_staff(request, contract_id)
+    signature = signature_of(contract)
+    if signature is None:
+        raise Http404("Not signed in the portal")
+    return signature_download(signature, kind)
+
+
+@require_GET
+@staff_required
+def contract_certificate(request: StaffRequest, contract_id: int) -> HttpResponse:
+    return _signature_download(request, contract_id, SignatureFileKind.CERTIFICATE)
+
+
+@require_GET
+@staff_required
+def contract_signed_pdf(request: StaffRequest, contract_id: int) -> HttpResponse:
+    return _signature_download(request, contract_id, SignatureFileKind.SIGNED_DOCUMENT)
 
 
 @require_GET

@@ -1,4 +1,4 @@
-"""Badges for project, approval and contract statuses (one mapping each, shared by both front doors)."""
+"""Badges for project, approval, contract and proposal statuses (one mapping each, shared by both front doors)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ BADGE = {
     "signed": "ok",
     "expired": "",
     "terminated": "danger",
+    # proposals
+    "viewed": "info",
+    "accepted": "ok",
+    "declined": "danger",
+    "withdrawn": "",
 }
 
 

@@ -113,6 +113,15 @@
     if (window.confirm(message)) event.detail.issueRequest(true);
   });
 
+  // ---- one submit per signature: a second click while the first is on its way does nothing ----
+  // (the server refuses a second acceptance anyway; this spares the client a confusing second page)
+  document.addEventListener("submit", function (event) {
+    var btn = event.target.querySelector && event.target.querySelector("[data-once]");
+    if (!btn || event.defaultPrevented) return;
+    if (btn.getAttribute("aria-disabled") === "true") { event.preventDefault(); return; }
+    setTimeout(function () { btn.setAttribute("aria-disabled", "true"); btn.textContent = "Signing…"; }, 0);
+  });
+
   // ---- the phone menu ----
   document.addEventListener("click", function (event) {
     var btn = event.target.closest(".menu-toggle");

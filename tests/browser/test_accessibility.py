@@ -102,6 +102,33 @@ def _agency(world):
     return project, deliverable, contract
 
 
+def _proposals(world):
+    """An open proposal, an accepted one (with its evidence) and a contract sent for signature."""
+    from proposals import services as contracts
+    from proposals import signing
+    from tests.proposals.helpers import sent_proposal, signer
+
+    open_one = sent_proposal(world, "Website care plan")
+    accepted = sent_proposal(world, "Spring campaign")
+    signing.accept_proposal(
+        proposal=accepted,
+        signer=signer(world.contact),
+        version_id=accepted.current_version_id,
+        selected_item_ids=[],
+    )
+    to_sign = contracts.send_contract(
+        contract=contracts.create_contract(
+            workspace=world.ws,
+            client=world.client,
+            actor=world.owner,
+            title="Statement of work",
+            body_markdown="## Scope\n\nThe **spring campaign**.",
+        ),
+        actor=world.owner,
+    )
+    return open_one, accepted, to_sign
+
+
 def _billing(world):
     """A draft, a sent invoice with a part payment and a credit note, and a paid one."""
     from decimal import Decimal
@@ -138,6 +165,7 @@ def _billing(world):
 def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, width, scheme):
     assessment, target, pdf, csv = _world(world)
     project, deliverable, contract = _agency(world)
+    open_one, accepted, to_sign = _proposals(world)
     invoice_draft, invoice = _billing(world)
     phone = width < 640
     ctx = browser.new_context(
@@ -164,6 +192,9 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
         "/p/alpha/contracts/",
         f"/p/alpha/contracts/{contract.pk}/preview",
         "/p/alpha/proposals/",
+        f"/p/alpha/proposals/{open_one.pk}/",
+        f"/p/alpha/proposals/{accepted.pk}/",
+        f"/p/alpha/contracts/{to_sign.pk}/",
         "/p/alpha/invoices/",
         f"/p/alpha/invoices/{invoice.pk}/",
         f"/p/alpha/invoices/{invoice.pk}/preview",
@@ -201,6 +232,13 @@ def test_main_pages_have_no_wcag_violations(world, live_server, browser, axe, wi
         "/app/contracts/",
         "/app/contracts/new",
         f"/app/contracts/{contract.pk}/",
+        f"/app/contracts/{to_sign.pk}/",
+        "/app/proposals/",
+        "/app/proposals/new",
+        f"/app/proposals/{open_one.pk}/",
+        f"/app/proposals/{open_one.pk}/edit",
+        f"/app/proposals/{accepted.pk}/",
+        f"/app/proposals/{accepted.pk}/versions/{accepted.current_version_id}/",
         "/app/invoices/",
         "/app/invoices/new",
         "/app/invoices/settings",

@@ -1,7 +1,6 @@
-"""Contracts (and, with the proposals issue, proposals): a contract per client with its PDF files.
-
-Signing with a typed signature arrives with proposals; for now staff upload (signed) PDFs and the client
-views and downloads the contracts that are active or signed.
+"""Contracts: a contract per client, as a PDF (uploaded by staff) and/or a text (drafted here or generated
+from an accepted proposal). Sent for signature, the client signs it in the portal with a typed signature
+(proposals.signing); once signed it is immutable: its text, file, dates and parties never change.
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import portal_open, section_hidden
@@ -28,8 +28,25 @@ class ContractStatus(models.TextChoices):
     TERMINATED = "terminated", "Terminated"
 
 
-# What the client sees in the portal: contracts in force. Drafts and ended contracts stay in the back-office.
-CLIENT_VISIBLE = (ContractStatus.ACTIVE, ContractStatus.SIGNED)
+# What the client sees in the portal: contracts sent for signature and contracts in force. Drafts and ended
+# contracts stay in the back-office.
+CLIENT_VISIBLE = (ContractStatus.SENT, ContractStatus.ACTIVE, ContractStatus.SIGNED)
+# What a signed contract can no longer change.
+FROZEN_WHEN_SIGNED = (
+    "title",
+    "body_markdown",
+    "body_html",
+    "current_file_id",
+    "start_date",
+    "end_date",
+    "client_id",
+    "project_id",
+    "proposal_id",
+)
+
+
+class ContractFrozenError(RuntimeError):
+    """A signed contract's content was about to change."""
 
 
 class ContractQuerySet(models.QuerySet):
@@ -41,10 +58,10 @@ class ContractQuerySet(models.QuerySet):
             return self.none()
         return self.exclude(section_hidden(CONTRACTS_SECTION, prefix="client__")).filter(
             portal_open(contact),
+            Q(current_file__isnull=False) | ~Q(body_markdown=""),
             workspace_id=contact.workspace_id,
             client_id=contact.client_id,
             status__in=CLIENT_VISIBLE,
-            current_file__isnull=False,
         )
 
 
@@ -64,6 +81,15 @@ class Contract(models.Model):
     current_file = models.ForeignKey(
         "ContractFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The contract's text (Markdown, rendered and sanitised when saved): drafted here or generated from an
+    # accepted proposal. A contract has a text, a PDF, or both.
+    body_markdown = models.TextField(blank=True, max_length=100_000)
+    body_html = models.TextField(blank=True)
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.SET_NULL, null=True, blank=True, related_name="contracts"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)  # sent to the client for signature
+    signed_at = models.DateTimeField(null=True, blank=True)  # signed in the portal (proposals.signing)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -79,15 +105,30 @@ class Contract(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.workspace_id = self.client.workspace_id
+        if self.pk:
+            stored = Contract.objects.filter(pk=self.pk).values("signed_at", *FROZEN_WHEN_SIGNED).first()
+            if stored and stored["signed_at"] is not None:
+                changed = [f for f in FROZEN_WHEN_SIGNED if stored[f] != getattr(self, f)]
+                if changed or self.signed_at != stored["signed_at"]:
+                    raise ContractFrozenError("This contract is signed: its content can no longer change.")
         super().save(*args, **kwargs)
 
     @property
     def client_visible(self) -> bool:
-        return self.status in CLIENT_VISIBLE
+        return self.status in CLIENT_VISIBLE and bool(self.current_file_id or self.body_markdown)
+
+    @property
+    def is_signed_here(self) -> bool:
+        """Signed in the portal (a signature record exists), not just marked signed by staff."""
+        return self.signed_at is not None
+
+    @property
+    def awaiting_signature(self) -> bool:
+        return self.status == ContractStatus.SENT and self.signed_at is None and self.client_visible
 
     @property
     def audit_chain_key(self) -> str:
-        """Contract events chain per contract (signature evidence will join this chain)."""
+        """Contract events chain per contract, signature evidence included."""
         return f"contract:{self.pk}"
 
 

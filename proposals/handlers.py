@@ -1,0 +1,159 @@
+"""Outbox handlers of proposals and contracts. They take ids, reload, and tolerate rows that vanished.
+
+Mail goes out after the transaction that caused it commits (activity.outbox). The signature job issues the
+certificate and the signed document (idempotent) and sends them to the signer and the firm; the acceptance
+follow-up makes the project and the deposit invoice when the proposal asked for them.
+"""
+
+from __future__ import annotations
+
+from accounts.models import Contact, Role, User
+from activity import outbox
+from activity.mail import send_templated_email
+from core.http import absolute_url
+from proposals import followup
+from proposals.certificates import issue_signature_files
+from proposals.models import (
+    CONTRACTS_SECTION,
+    PROPOSALS_SECTION,
+    Contract,
+    Proposal,
+    ProposalVersion,
+    Signature,
+    SignatureFileKind,
+    SignatureKind,
+)
+
+
+def staff_recipients(document) -> list[User]:
+    """Who hears about the client's decisions: whoever created the document (if still a member), else the
+    workspace's owners."""
+    members = User.objects.filter(is_active=True, memberships__workspace_id=document.workspace_id)
+    if document.created_by_id:
+        user = members.filter(pk=document.created_by_id).first()
+        if user is not None:
+            return [user]
+    return list(members.filter(memberships__role=Role.OWNER).distinct())
+
+
+def contact_recipients(client, section: str) -> list[Contact]:
+    if not (client.portal_enabled and client.shows(section)):
+        return []
+    return list(Contact.objects.for_client(client).active())
+
+
+def proposal_portal_url(proposal: Proposal) -> str:
+    return absolute_url("portal:proposal-detail", slug=proposal.workspace.slug, proposal_id=proposal.pk)
+
+
+def contract_portal_url(contract: Contract) -> str:
+    return absolute_url("portal:contract-detail", slug=contract.workspace.slug, contract_id=contract.pk)
+
+
+@outbox.handler("proposals.sent_email")
+def sent_email(*, proposal_id: int, version_id: int, kind: str = "sent") -> None:
+    """`kind`: "sent" (the first version), "revised" (a new version) or "resent" (a reminder)."""
+    proposal = Proposal.objects.select_related("workspace", "client").filter(pk=proposal_id).first()
+    version = ProposalVersion.objects.filter(pk=version_id).first()
+    if proposal is None or version is None or proposal.current_version_id != version.pk:
+        return  # a newer version went out meanwhile: its own mail says so
+    for contact in contact_recipients(proposal.client, PROPOSALS_SECTION):
+        send_templated_email(
+            to=contact.email,
+            template="proposal_sent",
+            context={
+                "workspace": proposal.workspace,
+                "proposal": proposal,
+                "version": version,
+                "kind": kind,
+                "recipient": contact,
+                "link": proposal_portal_url(proposal),
+            },
+        )
+
+
+@outbox.handler("proposals.declined_email")
+def declined_email(*, proposal_id: int) -> None:
+    proposal = (
+        Proposal.objects.select_related("workspace", "client", "declined_by", "current_version")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        return
+    link = absolute_url("proposals:proposal-detail", proposal_id=proposal.pk)
+    for user in staff_recipients(proposal):
+        send_templated_email(
+            to=user.email,
+            template="proposal_declined",
+            context={"workspace": proposal.workspace, "proposal": proposal, "recipient": user, "link": link},
+        )
+
+
+@outbox.handler("proposals.contract_sent_email")
+def contract_sent_email(*, contract_id: int) -> None:
+    contract = Contract.objects.select_related("workspace", "client").filter(pk=contract_id).first()
+    if contract is None or not contract.awaiting_signature:
+        return
+    for contact in contact_recipients(contract.client, CONTRACTS_SECTION):
+        send_templated_email(
+            to=contact.email,
+            template="contract_sent",
+            context={
+                "workspace": contract.workspace,
+                "contract": contract,
+                "recipient": contact,
+                "link": contract_portal_url(contract),
+            },
+        )
+
+
+@outbox.handler("proposals.signature_issued")
+def signature_issued(*, signature_id: int) -> None:
+    """Issue the certificate and signed document, then mail them to the signer and the firm."""
+    signature = Signature.objects.filter(pk=signature_id).first()
+    if signature is None:
+        return
+    files = issue_signature_files(signature)
+    signature = Signature.objects.select_related("workspace", "client", "proposal", "contract").get(
+        pk=signature.pk
+    )
+    document = signature.document
+    signed = files[SignatureFileKind.SIGNED_DOCUMENT]
+    with signed.file.open("rb") as handle:
+        attachment = [(signed.original_name, handle.read(), "application/pdf")]
+    is_proposal = signature.kind == SignatureKind.PROPOSAL
+    context = {
+        "workspace": signature.workspace,
+        "signature": signature,
+        "document": document,
+        "is_proposal": is_proposal,
+    }
+    if is_proposal:
+        portal_link, staff_link = (
+            proposal_portal_url(document),
+            absolute_url("proposals:proposal-detail", proposal_id=document.pk),
+        )
+    else:
+        portal_link, staff_link = (
+            contract_portal_url(document),
+            absolute_url("proposals:contract-detail", contract_id=document.pk),
+        )
+    send_templated_email(
+        to=signature.signer_email,
+        template="signature_receipt",
+        context={**context, "recipient_name": signature.signer_name, "link": portal_link},
+        attachments=attachment,
+    )
+    for user in staff_recipients(document):
+        send_templated_email(
+            to=user.email,
+            template="signature_staff",
+            context={**context, "recipient_name": user.display_name, "link": staff_link},
+            attachments=attachment,
+        )
+
+
+@outbox.handler("proposals.after_acceptance")
+def after_acceptance(*, proposal_id: int) -> None:
+    followup.run(proposal_id=proposal_id)
