@@ -151,6 +151,12 @@ class Stack:
         self.tmp = tmp
         self.procs: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, Path] = {}
+        self.t0 = time.monotonic()
+        self.marks: list[str] = []
+
+    def mark(self, what: str) -> None:
+        """Note when a step ended (printed with the logs on failure)."""
+        self.marks.append(f"{time.monotonic() - self.t0:6.1f}s {what}")
 
     def start(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
         log = self.tmp / f"{name}.log"
@@ -193,7 +199,11 @@ class Stack:
             self.stop(name)
 
     def dump(self) -> str:
-        return "\n".join(f"===== {name} =====\n{self.log(name)[-6000:]}" for name in self.logs)
+        return (
+            "\n".join(self.marks)
+            + "\n"
+            + "\n".join(f"===== {name} =====\n{self.log(name)[-6000:]}" for name in self.logs)
+        )
 
 
 @contextlib.contextmanager
@@ -297,21 +307,24 @@ def test_the_documented_production_steps_serve_the_app():
                 {**env, "STATIC_ROOT": str(empty_static), "ALLOWED_HOSTS": "testserver"},
             )
             stack.run("migrate", [*manage, "migrate", "--noinput"], env)
+            stack.mark("migrate")
+            assert collect.wait(timeout=120) == 0, stack.log("collectstatic")
+            stack.mark("collectstatic")
+            assert (static_root / "staticfiles.json").exists()
             stack.start(
                 "worker",
                 [str(BIN / "celery"), "-A", "config", "worker", "--loglevel=info", "--concurrency=1"],
                 env,
             )
-            seeded = json.loads(
-                stack.run("seed", [*manage, "shell", "-c", SEED], env).strip().splitlines()[-1]
-            )
-            assert collect.wait(timeout=120) == 0, stack.log("collectstatic")
-            assert (static_root / "staticfiles.json").exists()
             stack.start(
                 "gunicorn",
                 [str(BIN / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi:application"],
                 {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"},
             )
+            seeded = json.loads(
+                stack.run("seed", [*manage, "shell", "-c", SEED], env).strip().splitlines()[-1]
+            )
+            stack.mark("seed")
             # Without collectstatic, production settings cannot render a page, not even the 500 page
             # (so under gunicorn every page is its bare 500).
             assert no_static.wait(timeout=120) != 0
@@ -326,8 +339,9 @@ def test_the_documented_production_steps_serve_the_app():
                     return (response, content)
                 return None
 
-            response, login_html = _wait_until("gunicorn", login_page, 45, stack, ("gunicorn",))
+            response, login_html = _wait_until("gunicorn", login_page, 90, stack, ("gunicorn",))
             assert response.status == 200, login_html[:2000]
+            stack.mark("gunicorn answers")
 
             # (a) A static file with a hashed name is compressed and cached for a year or more.
             hashed = re.search(rb"/static/css/portal\.[0-9a-f]{12}\.css", login_html)
@@ -351,10 +365,19 @@ def test_the_documented_production_steps_serve_the_app():
             link = _wait_until(
                 "the worker's email",
                 lambda: _mailed_link(mail_dir, seeded["contact"], base),
-                45,
+                60,
                 stack,
                 ("gunicorn", "worker"),
             )
+            # Delivered by the worker, not inline by the web process: its log records the task.
+            _wait_until(
+                "the worker's log of the task",
+                lambda: re.search(r"Task [\w.]+\[[\w-]+\] succeeded", stack.log("worker")),
+                30,
+                stack,
+                ("worker",),
+            )
+            stack.mark("email delivered")
             path, _, fragment = link.removeprefix(base).partition("#")
             response, page = http.get(path)
             assert response.status == 200
@@ -378,6 +401,7 @@ def test_the_documented_production_steps_serve_the_app():
             assert response.status == 302, response.status
             response, page = http.get(request_path)
             assert b"network-diagram.pdf" in page
+            stack.mark("uploaded")
 
             # (d) A staff member signs in on the staff form, sees the file and downloads the same bytes.
             staff = Browser(base)
@@ -402,6 +426,8 @@ def test_the_documented_production_steps_serve_the_app():
             response, content = staff.get(download.group(0).decode())
             assert response.status == 200
             assert hashlib.sha256(content).hexdigest() == hashlib.sha256(pdf).hexdigest()
+            stack.mark("staff downloaded")
+            print("\n".join(stack.marks))
         except BaseException:
             stack.stop_all()
             print(stack.dump())

@@ -49,6 +49,24 @@ def test_check_deploy_is_clean_in_production_mode():
     assert "no issues" in result.stdout
 
 
+def test_production_keeps_database_connections_and_checks_them():
+    production = dict(
+        DEBUG="0",
+        SECRET_KEY="k" * 60,
+        ALLOWED_HOSTS="portal.example.com",
+        AUDIT_CHAIN_KEYS="k1:" + "a" * 40,
+        DATABASE_URL="postgres://portal@db:5432/portal",
+    )
+    show = "from django.conf import settings as s; d = s.DATABASES['default']; "
+    show += "print('DB', d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], s.EMAIL_BACKEND, s.EMAIL_FILE_PATH)"
+    result = _manage("shell", "-c", show, EMAIL_URL="filemail:////var/mail/portal", **production)
+    assert "DB 600 True django.core.mail.backends.filebased.EmailBackend /var/mail/portal" in result.stdout, (
+        result.stdout + result.stderr
+    )
+    result = _manage("shell", "-c", show, CONN_MAX_AGE="60", EMAIL_URL="filemail:////tmp/m", **production)
+    assert "DB 60 True" in result.stdout, result.stderr
+
+
 import pytest  # noqa: E402
 
 
