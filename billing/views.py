@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +37,7 @@ from billing.models import CreditNote, CreditNotePdf, Invoice, InvoicePdf
 from billing.selectors import billing_settings, invoice_events, outstanding_by_currency
 from core import money
 from core.errors import ServiceError
+from core.http import is_id
 from core.types import StaffRequest
 from files import views as file_views
 
@@ -202,10 +203,9 @@ def _editor(request: StaffRequest, invoice: Invoice | None) -> HttpResponse:
                 "notes": conf.default_terms,
             }
             client_id = request.GET.get("client", "")
-            if (
-                client_id.isdigit()
-                and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists()
-            ):
+            if client_id and not is_id(client_id):
+                return HttpResponseBadRequest("Not a client id.")
+            if client_id and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists():
                 initial["client"] = int(client_id)
         else:
             initial = {
@@ -232,7 +232,9 @@ def _editor(request: StaffRequest, invoice: Invoice | None) -> HttpResponse:
         rows.append(_blank_line())
     elif action.startswith("remove-"):
         index = action.removeprefix("remove-")
-        if index.isdigit() and int(index) < len(rows):
+        if not is_id(index):
+            return HttpResponseBadRequest("Not a line number.")
+        if int(index) < len(rows):
             rows.pop(int(index))
         if not rows:
             rows.append(_blank_line())

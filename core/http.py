@@ -83,3 +83,9 @@ def client_ip(request: HttpRequest) -> str:
         if not _is_trusted(hop, networks):
             break
     return str(client)
+
+
+def is_id(value) -> bool:
+    """A database id as a URL or form gives it: 1 to 18 ASCII digits. `str.isdigit()` is not enough: it
+    accepts other scripts' digits ("١٢", which int() reads as 12) and lengths past a bigint (a 500)."""
+    return isinstance(value, str) and 1 <= len(value) <= 18 and value.isascii() and value.isdigit()
