@@ -67,6 +67,14 @@ class ContractQuerySet(models.QuerySet):
             raise ContractFrozenError("This contract is signed: its content can no longer change.")
         return super().update(**kwargs)
 
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        # Checked before Django opens its transaction (the refusal then leaves the caller's one usable).
+        objs = list(objs)
+        pks = [o.pk for o in objs if o.pk]
+        if _FROZEN_UPDATE_KEYS & set(fields) and self.filter(pk__in=pks, signed_at__isnull=False).exists():
+            raise ContractFrozenError("This contract is signed: its content can no longer change.")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
     def delete(self):
         if self.filter(signed_at__isnull=False).exists():
             raise ContractFrozenError("A signed contract is a record: it cannot be deleted.")
