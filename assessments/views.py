@@ -29,6 +29,7 @@ from assessments.selectors import (
     status_counts,
 )
 from assessments.threads import post_message_from_form, render_history, render_thread_list, thread_context
+from core.http import is_id
 from core.types import StaffRequest
 from files.downloads import file_response
 from files.policies import accepts_uploads
@@ -75,7 +76,7 @@ def assessment_list(request: StaffRequest) -> HttpResponse:
 def assessment_create(request: StaffRequest) -> HttpResponse:
     initial = {"lead": request.user.pk}
     client_id = request.GET.get("client")
-    if client_id and client_id.isdigit():
+    if is_id(client_id):
         client = Client.objects.for_workspace(request.workspace).filter(pk=client_id).first()
         if client:
             initial.update(client=client.pk, organization=client.name)

@@ -85,7 +85,11 @@ def client_ip(request: HttpRequest) -> str:
     return str(client)
 
 
+# The largest id we parse: 18 ASCII digits always fit a bigint (`str.isdigit()` would also take "١٢" or
+# "²", which `int()` then turns into a number or an exception: junk from a form must be neither).
+_MAX_ID_DIGITS = 18
+
+
 def is_id(value) -> bool:
-    """A database id as a URL or form gives it: 1 to 18 ASCII digits. `str.isdigit()` is not enough: it
-    accepts other scripts' digits ("١٢", which int() reads as 12) and lengths past a bigint (a 500)."""
-    return isinstance(value, str) and 1 <= len(value) <= 18 and value.isascii() and value.isdigit()
+    """Whether `value` is a database id as a client may post it: 1 to 18 ASCII digits, nothing else."""
+    return isinstance(value, str) and 0 < len(value) <= _MAX_ID_DIGITS and value.isascii() and value.isdigit()

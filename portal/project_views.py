@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activity.verbs import CLIENT
-from core.http import client_ip
+from core.http import client_ip, is_id
 from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
@@ -107,7 +107,7 @@ def deliverable_list(request: PortalRequest, slug: str) -> HttpResponse:
     projects = Project.objects.filter(pk__in=deliverables.values("project_id")).order_by("name")
     project_id = request.GET.get("project", "")
     selected = None
-    if project_id.isdigit():
+    if is_id(project_id):
         selected = projects.filter(pk=project_id).first()
         if selected is not None:
             deliverables = deliverables.filter(project=selected)
