@@ -18,7 +18,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import portal_open, section_hidden
-from core.money import CURRENCY_CHOICES, HUNDRED, ZERO, PricedLine, Totals, compute_totals, quantize
+from core.money import (
+    CURRENCY_CHOICES,
+    HUNDRED,
+    ZERO,
+    PricedLine,
+    Totals,
+    compute_totals,
+    format_percent,
+    quantize,
+)
 from proposals.models.contracts import PROPOSALS_SECTION
 
 
@@ -296,7 +305,7 @@ class ProposalVersion(models.Model):
                 ),
             )
         share = percent / HUNDRED
-        label = f"Deposit {percent.normalize()}% of “{self.title}”"
+        label = f"Deposit {format_percent(percent)} of “{self.title}”"
         lines = []
         taxed = ZERO
         for rate, base, _tax in totals.tax_breakdown:
@@ -308,7 +317,7 @@ class ProposalVersion(models.Model):
         if len(lines) > 1:  # say which part is which
             lines = [
                 PricedLine(
-                    f"{line.description}, work taxed at {Decimal(line.tax_rate).normalize()}%",
+                    f"{line.description}, work taxed at {format_percent(line.tax_rate)}",
                     line.quantity,
                     line.unit_price,
                     line.tax_rate,
