@@ -118,9 +118,9 @@ def _initial_lines(invoice: Invoice | None) -> list[dict]:
     return [
         {
             "description": line.description,
-            "quantity": line.quantity.normalize(),
-            "unit_price": line.unit_price.normalize(),
-            "tax_rate": "" if line.tax_rate is None else line.tax_rate.normalize(),
+            "quantity": money.format_number(line.quantity),
+            "unit_price": money.format_number(line.unit_price),
+            "tax_rate": "" if line.tax_rate is None else money.format_number(line.tax_rate),
         }
         for line in invoice.lines.all()
     ] or [_blank_line()]
@@ -198,7 +198,7 @@ def _editor(request: StaffRequest, invoice: Invoice | None) -> HttpResponse:
         if invoice is None:
             initial = {
                 "currency": conf.default_currency,
-                "tax_rate": conf.default_tax_rate.normalize(),
+                "tax_rate": money.format_number(conf.default_tax_rate),
                 "discount_percent": "0",
                 "notes": conf.default_terms,
             }
@@ -214,8 +214,8 @@ def _editor(request: StaffRequest, invoice: Invoice | None) -> HttpResponse:
                 "currency": invoice.currency,
                 "issue_date": invoice.issue_date,
                 "due_date": invoice.due_date,
-                "tax_rate": invoice.tax_rate.normalize(),
-                "discount_percent": invoice.discount_percent.normalize(),
+                "tax_rate": money.format_number(invoice.tax_rate),
+                "discount_percent": money.format_number(invoice.discount_percent),
                 "bill_to_address": invoice.bill_to_address,
                 "notes": invoice.notes,
             }

@@ -17,7 +17,7 @@ from accounts.decorators import staff_required
 from accounts.models import Client
 from core.errors import ServiceError
 from core.http import client_ip, is_id
-from core.money import CURRENCIES, PricedLine, compute_totals
+from core.money import CURRENCIES, PricedLine, compute_totals, format_number
 from core.types import StaffRequest
 from proposals import canonical, certificates, compose, services, workflow
 from proposals.downloads import pdf_response, signature_download
@@ -134,7 +134,7 @@ def _initial(proposal: Proposal | None, client_id: str) -> tuple[dict, list[dict
     rows = [
         {
             "description": i.description,
-            "quantity": i.quantity.normalize(),
+            "quantity": format_number(i.quantity),
             "unit_price": i.unit_price,
             "tax_rate": i.tax_rate,
             "optional": i.optional,

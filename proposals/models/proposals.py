@@ -20,7 +20,16 @@ from django.utils import timezone
 
 from accounts.models import portal_open, section_hidden
 from core.http import is_id
-from core.money import CURRENCY_CHOICES, HUNDRED, ZERO, PricedLine, Totals, compute_totals, quantize
+from core.money import (
+    CURRENCY_CHOICES,
+    HUNDRED,
+    ZERO,
+    PricedLine,
+    Totals,
+    compute_totals,
+    format_percent,
+    quantize,
+)
 from proposals.models.contracts import PROPOSALS_SECTION
 
 # Input bounds: forms say them field by field, `proposals.compose.validate_draft` refuses past them and the
@@ -370,7 +379,7 @@ class ProposalVersion(models.Model):
                 ),
             )
         share = percent / HUNDRED
-        label = f"Deposit {percent.normalize()}% of “{self.title}”"
+        label = f"Deposit {format_percent(percent)} of “{self.title}”"
         lines = []
         taxed = ZERO
         for rate, base, _tax in totals.tax_breakdown:
@@ -382,7 +391,7 @@ class ProposalVersion(models.Model):
         if len(lines) > 1:  # say which part is which
             lines = [
                 PricedLine(
-                    f"{line.description}, work taxed at {Decimal(line.tax_rate).normalize()}%",
+                    f"{line.description}, work taxed at {format_percent(line.tax_rate)}",
                     line.quantity,
                     line.unit_price,
                     line.tax_rate,
