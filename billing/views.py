@@ -34,10 +34,11 @@ from billing.forms import (
 )
 from billing.handlers import contact_recipients
 from billing.models import CreditNote, CreditNotePdf, Invoice, InvoicePdf
-from billing.selectors import billing_settings, invoice_events, outstanding_by_currency
+from billing.selectors import billing_settings, invoice_events, outstanding_by_currency, present_invoices
 from core import money
 from core.errors import ServiceError
 from core.http import is_id
+from core.listing import url_maker, wants_window_fragment, window
 from core.types import StaffRequest
 from files import views as file_views
 
@@ -93,13 +94,18 @@ def invoice_list(request: StaffRequest) -> HttpResponse:
         invoices = invoices.overdue()
     elif status:
         invoices = invoices.filter(status=status)
+    rows = window(request, invoices)
+    present_invoices(rows.rows, detail_url=url_maker("billing:invoice-detail", "invoice_id"))
     context = {
-        "invoices": invoices,
+        "invoices": rows.rows,
+        "window": rows,
         "filters": filters,
         "filtered": bool(data.get("client") or status),
         "outstanding": outstanding_by_currency(invoices),
         "overdue": outstanding_by_currency(invoices.overdue()),
     }
+    if wants_window_fragment(request):  # "Show more": only the next rows
+        return render(request, "billing/_invoice_rows.html", context)
     if request.htmx and request.htmx.target == TABLE_TARGET:
         return render(request, "billing/_invoice_table.html", context)
     return render(request, "billing/invoice_list.html", context)

@@ -377,6 +377,9 @@ PREVIEW_XLSX_PART_MAX_BYTES = env.int("PREVIEW_XLSX_PART_MAX_BYTES", default=4 *
 PREVIEW_CSV_LINE_MAX_CHARS = env.int("PREVIEW_CSV_LINE_MAX_CHARS", default=64 * 1024)
 # CSV/XLSX tables are built once per SHA-256 by a Celery task and cached this long.
 PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=7 * 24 * 3600)
+# The portal's workspace (name, branding) per slug is kept this long by each process (accounts/workspaces.py);
+# a save in the process forgets it at once. 0 turns the cache off.
+WORKSPACE_CACHE_SECONDS = env.int("WORKSPACE_CACHE_SECONDS", default=10)
 PREVIEW_TASK_SOFT_TIME_LIMIT = env.int("PREVIEW_TASK_SOFT_TIME_LIMIT", default=20)
 PREVIEW_TASK_TIME_LIMIT = env.int("PREVIEW_TASK_TIME_LIMIT", default=30)
 if not 0 < PREVIEW_TASK_SOFT_TIME_LIMIT < PREVIEW_TASK_TIME_LIMIT:
