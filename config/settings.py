@@ -143,7 +143,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))  # collectstatic's target
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"  # never served publicly: files go through authorising views
@@ -393,8 +393,9 @@ EVIDENCE_DESCRIPTION_MAX_CHARS = env.int("EVIDENCE_DESCRIPTION_MAX_CHARS", defau
 EVIDENCE_PACKAGE_RETENTION_DAYS = env.int("EVIDENCE_PACKAGE_RETENTION_DAYS", default=14)
 FILE_UPLOAD_HANDLERS = [
     "files.upload_handlers.SizeLimitUploadHandler",  # skips oversized files (per the view's policy) unspooled
-    "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    "files.upload_handlers.MemoryUploadHandler",  # small requests (FILE_UPLOAD_MAX_MEMORY_SIZE) in memory
+    "files.upload_handlers.StreamToStorageUploadHandler",  # local storage: written once, hashed as it streams
+    "files.upload_handlers.TemporaryUploadHandler",  # other storages (S3): spooled, then streamed to storage
 ]
 
 # --- Stripe Connect (billing/stripe_client.py) ----------------------------------------------------
