@@ -32,7 +32,7 @@ from accounts.middleware import PREVIEW_SESSION_KEY, StaffWorkspaceMiddleware
 from accounts.models import Client, Contact, Membership, StaffInvite, User
 from accounts.ratelimits import StaffLoginThrottle, post_email_key
 from activity.models import Event
-from core.http import client_ip
+from core.http import client_ip, is_id
 from core.sections import sections
 from core.types import StaffRequest
 from files.policies import accepts_uploads
@@ -172,7 +172,7 @@ def join(request: StaffRequest, token: str) -> HttpResponse:
 @staff_required
 def switch_workspace(request: StaffRequest) -> HttpResponse:
     workspace_id = request.POST.get("workspace", "")
-    if not workspace_id.isdigit():
+    if not is_id(workspace_id):
         raise Http404("No such workspace")
     membership = get_object_or_404(Membership, user=request.user, workspace_id=int(workspace_id))
     request.session[StaffWorkspaceMiddleware.SESSION_KEY] = membership.workspace_id

@@ -10,8 +10,19 @@ from django.utils import timezone
 
 from activity.models import Event
 from activity.verbs import CLIENT, STAFF, client_verbs
-from assessments.models import Assessment, AssessmentAccess, EvidenceFile, EvidenceRequest, Status
+from assessments.models import (
+    CLIENT_EDITABLE_STATUSES,
+    FINAL_STATUSES,
+    Assessment,
+    AssessmentAccess,
+    EvidenceFile,
+    EvidenceRequest,
+    Priority,
+    Status,
+)
+from assessments.templatetags.evidence_tags import PRIORITY_BADGE, STATUS_BADGE
 from assessments.verbs import SECTION
+from core.listing import DateLabels
 
 # The sort button cycles through these, in this order.
 SORTS = {"": "Default", "req": "Requirement ↑", "-req": "Requirement ↓"}
@@ -49,6 +60,39 @@ def request_list(
         return qs.order_by("-requirement_key", "-id")
     # Default: what needs attention first: earliest due date (undated last), then requirement.
     return qs.order_by(F("due_date").asc(nulls_last=True), "requirement_key", "id")
+
+
+PRIORITY_LABELS = dict(Priority.choices)
+STATUS_LABELS = dict(Status.choices)
+
+
+def present_requests(rows, *, detail_url, edit_url=None, for_client: bool) -> list[EvidenceRequest]:
+    """Give each row of a request table what its cells show, computed once here rather than by tags and
+    filters per row: its URL(s), labels, badge tones, due date text and whether it is overdue (for a
+    client: still theirs to act on; for staff: not final). Values stay plain strings: the template
+    escapes them."""
+    today = timezone.localdate()
+    dates = DateLabels()
+    late = CLIENT_EDITABLE_STATUSES if for_client else None
+    for r in rows:
+        r.url = detail_url(r.pk)
+        if edit_url is not None:
+            r.edit_url = edit_url(r.pk)
+        r.priority_label = PRIORITY_LABELS.get(r.priority, r.priority)
+        r.priority_tone = PRIORITY_BADGE.get(r.priority, "")
+        r.status_label = STATUS_LABELS.get(r.status, r.status)
+        r.status_tone = STATUS_BADGE.get(r.status, "")
+        due = r.due_date
+        if due is None:
+            r.overdue = False
+            continue
+        r.due_iso = due.isoformat()
+        r.due_text = dates(due)
+        if late is not None:
+            r.overdue = due < today and r.status in late
+        else:
+            r.overdue = due < today and r.status not in FINAL_STATUSES
+    return rows
 
 
 @dataclass

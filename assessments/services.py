@@ -29,6 +29,7 @@ from assessments.models import (
     requirement_sort_key,
 )
 from core.errors import ServiceError
+from core.http import is_id
 from core.services import model_update
 from files.quota import check_quota
 from files.uploads import UploadRejected, inspect_upload, store_upload
@@ -172,7 +173,7 @@ def invite_to_assessment(
 def grant_assessment_access(*, contact: Contact, assessment_ids, actor: User) -> list[AssessmentAccess]:
     """Share these assessments of the contact's own client with the contact (ids of other clients' or
     other workspaces' assessments are ignored, never granted)."""
-    wanted = {int(i) for i in assessment_ids if str(i).isdigit()}
+    wanted = {int(i) for i in map(str, assessment_ids) if is_id(i)}
     assessments = Assessment.objects.for_workspace(contact.workspace).filter(
         client_id=contact.client_id, pk__in=wanted
     )

@@ -23,12 +23,15 @@ from assessments.selectors import (
     NEXT_SORT,
     SORTS,
     annotate_revisions,
+    present_requests,
     request_history,
     request_list,
     staff_inbox,
     status_counts,
 )
 from assessments.threads import post_message_from_form, render_history, render_thread_list, thread_context
+from core.http import is_id
+from core.listing import url_maker, wants_window_fragment, window
 from core.types import StaffRequest
 from files.downloads import file_response
 from files.policies import accepts_uploads
@@ -75,7 +78,7 @@ def assessment_list(request: StaffRequest) -> HttpResponse:
 def assessment_create(request: StaffRequest) -> HttpResponse:
     initial = {"lead": request.user.pk}
     client_id = request.GET.get("client")
-    if client_id and client_id.isdigit():
+    if is_id(client_id):
         client = Client.objects.for_workspace(request.workspace).filter(pk=client_id).first()
         if client:
             initial.update(client=client.pk, organization=client.name)
@@ -127,16 +130,26 @@ def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse
     filters.is_valid()
     data = getattr(filters, "cleaned_data", {})
     sort = request.GET.get("sort", "") if request.GET.get("sort", "") in SORTS else ""
-    requests_ = request_list(
-        EvidenceRequest.objects.filter(assessment=assessment),
-        status=data.get("status", ""),
-        priority=data.get("priority", ""),
-        sort=sort,
+    requests_ = window(
+        request,
+        request_list(
+            EvidenceRequest.objects.filter(assessment=assessment),
+            status=data.get("status", ""),
+            priority=data.get("priority", ""),
+            sort=sort,
+        ),
+    )
+    present_requests(
+        requests_.rows,
+        detail_url=url_maker("assessments:request-detail", "request_id", assessment_id=assessment.pk),
+        edit_url=url_maker("assessments:request-edit", "request_id", assessment_id=assessment.pk),
+        for_client=False,
     )
     counts = Assessment.objects.filter(pk=assessment.pk).aggregate(**status_counts())
     context = {
         **_access_context(request, assessment),
-        "requests": requests_,
+        "requests": requests_.rows,
+        "window": requests_,
         "filters": filters,
         "sort": sort,
         "next_sort": NEXT_SORT[sort],
@@ -147,6 +160,8 @@ def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse
         ),
         "counts": counts,
     }
+    if wants_window_fragment(request):  # "Show more": only the next rows
+        return render(request, "assessments/_request_rows.html", context)
     if request.htmx and request.htmx.target == "requests-table":
         return render(request, "assessments/_requests_table.html", context)
     return render(request, "assessments/assessment_detail.html", context)

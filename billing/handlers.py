@@ -36,38 +36,42 @@ def _load(invoice_id: int) -> Invoice | None:
     )
 
 
-def _send(invoice: Invoice, template: str, **extra) -> int:
+def _send(invoice: Invoice, template: str, delivery_key: str = "", **extra) -> int:
+    """One mail per contact, once per outbox row each (a retry skips those already mailed)."""
     attachments = _pdf_attachment(invoice)
     sent = 0
     for contact in contact_recipients(invoice):
-        send_templated_email(
-            to=contact.email,
-            template=template,
-            context={
-                "workspace": invoice.workspace,
-                "invoice": invoice,
-                "recipient": contact,
-                "link": portal_url(invoice),
-                **extra,
-            },
-            attachments=attachments,
+        sent += outbox.once_per_recipient(
+            delivery_key,
+            contact.email,
+            lambda contact=contact: send_templated_email(
+                to=contact.email,
+                template=template,
+                context={
+                    "workspace": invoice.workspace,
+                    "invoice": invoice,
+                    "recipient": contact,
+                    "link": portal_url(invoice),
+                    **extra,
+                },
+                attachments=attachments,
+            ),
         )
-        sent += 1
     return sent
 
 
-@outbox.handler("billing.invoice_email")
-def invoice_email(*, invoice_id: int, resend: bool = False) -> None:
+@outbox.handler("billing.invoice_email", keyed=True)
+def invoice_email(*, invoice_id: int, resend: bool = False, delivery_key: str = "") -> None:
     invoice = _load(invoice_id)
     if invoice is None or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
         return
-    _send(invoice, "invoice_sent", resend=resend)
+    _send(invoice, "invoice_sent", delivery_key, resend=resend)
 
 
-@outbox.handler("billing.overdue_reminder")
-def overdue_reminder(*, invoice_id: int, day: str) -> None:
+@outbox.handler("billing.overdue_reminder", keyed=True)
+def overdue_reminder(*, invoice_id: int, day: str, delivery_key: str = "") -> None:
     invoice = _load(invoice_id)
     # Paid (or voided) between queueing and sending: no reminder.
     if invoice is None or not invoice.is_overdue:
         return
-    _send(invoice, "invoice_overdue", day=day)
+    _send(invoice, "invoice_overdue", delivery_key, day=day)

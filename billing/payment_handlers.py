@@ -28,49 +28,57 @@ def _payment(payment_id: int) -> Payment | None:
     )
 
 
-@outbox.handler("billing.payment_receipt_email")
-def payment_receipt_email(*, payment_id: int) -> None:
+@outbox.handler("billing.payment_receipt_email", keyed=True)
+def payment_receipt_email(*, payment_id: int, delivery_key: str = "") -> None:
     payment = _payment(payment_id)
     if payment is None or payment.contact is None or not payment.contact.email:
         return
     invoice = payment.invoice
-    send_templated_email(
-        to=payment.contact.email,
-        template="payment_receipt",
-        context={
-            "workspace": invoice.workspace,
-            "invoice": invoice,
-            "payment": payment,
-            "recipient": payment.contact,
-            "link": absolute_url(
-                "portal:invoice-receipt", slug=invoice.workspace.slug, payment_id=payment.pk
-            ),
-        },
+    outbox.once_per_recipient(
+        delivery_key,
+        payment.contact.email,
+        lambda: send_templated_email(
+            to=payment.contact.email,
+            template="payment_receipt",
+            context={
+                "workspace": invoice.workspace,
+                "invoice": invoice,
+                "payment": payment,
+                "recipient": payment.contact,
+                "link": absolute_url(
+                    "portal:invoice-receipt", slug=invoice.workspace.slug, payment_id=payment.pk
+                ),
+            },
+        ),
     )
 
 
-@outbox.handler("billing.payment_staff_email")
-def payment_staff_email(*, payment_id: int) -> None:
+@outbox.handler("billing.payment_staff_email", keyed=True)
+def payment_staff_email(*, payment_id: int, delivery_key: str = "") -> None:
     payment = _payment(payment_id)
     if payment is None:
         return
     invoice = payment.invoice
     for user in staff_recipients(invoice):
-        send_templated_email(
-            to=user.email,
-            template="payment_received",
-            context={
-                "workspace": invoice.workspace,
-                "invoice": invoice,
-                "payment": payment,
-                "recipient": user,
-                "link": absolute_url("billing:payments"),
-            },
+        outbox.once_per_recipient(
+            delivery_key,
+            user.email,
+            lambda user=user: send_templated_email(
+                to=user.email,
+                template="payment_received",
+                context={
+                    "workspace": invoice.workspace,
+                    "invoice": invoice,
+                    "payment": payment,
+                    "recipient": user,
+                    "link": absolute_url("billing:payments"),
+                },
+            ),
         )
 
 
-@outbox.handler("billing.payment_mismatch_email")
-def payment_mismatch_email(*, mismatch_id: int) -> None:
+@outbox.handler("billing.payment_mismatch_email", keyed=True)
+def payment_mismatch_email(*, mismatch_id: int, delivery_key: str = "") -> None:
     mismatch = (
         PaymentMismatch.objects.select_related("invoice__workspace", "invoice__client")
         .filter(pk=mismatch_id)
@@ -80,14 +88,18 @@ def payment_mismatch_email(*, mismatch_id: int) -> None:
         return
     invoice = mismatch.invoice
     for user in staff_recipients(invoice):
-        send_templated_email(
-            to=user.email,
-            template="payment_mismatch",
-            context={
-                "workspace": invoice.workspace,
-                "invoice": invoice,
-                "mismatch": mismatch,
-                "recipient": user,
-                "link": absolute_url("billing:payments"),
-            },
+        outbox.once_per_recipient(
+            delivery_key,
+            user.email,
+            lambda user=user: send_templated_email(
+                to=user.email,
+                template="payment_mismatch",
+                context={
+                    "workspace": invoice.workspace,
+                    "invoice": invoice,
+                    "mismatch": mismatch,
+                    "recipient": user,
+                    "link": absolute_url("billing:payments"),
+                },
+            ),
         )

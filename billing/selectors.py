@@ -6,8 +6,11 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import F, Sum
+from django.utils import timezone
 
-from billing.models import BillingSettings, InvoiceQuerySet, InvoiceStatus
+from billing.models import PAYABLE, BillingSettings, InvoiceQuerySet, InvoiceStatus
+
+STATUS_TONES = {InvoiceStatus.SENT: "info", InvoiceStatus.PAID: "ok", InvoiceStatus.REFUNDED: "warn"}
 
 
 def billing_settings(workspace) -> BillingSettings:
@@ -42,3 +45,24 @@ def invoice_events(invoice, *, audience: str, limit: int = 50):
     if audience == CLIENT:
         events = events.filter(verb__in=client_verbs({INVOICES_SECTION}))
     return events.select_related("actor_user", "actor_contact").order_by("-created_at", "-id")[:limit]
+
+
+def present_invoices(rows, *, detail_url) -> list:
+    """Give each row of the staff invoice table what its cells show, computed once here: the URL from one
+    reverse, overdue (which the model derives from amount due, itself derived) once per row rather than
+    five times, labels, tones and dates once per distinct day. Values stay plain: the template escapes."""
+    from core.listing import DateLabels
+
+    today = timezone.localdate()
+    dates = DateLabels()
+    for i in rows:
+        i.url = detail_url(i.pk)
+        i.due_amount = i.amount_due
+        i.overdue = i.status in PAYABLE and i.due_amount > 0 and i.due_date is not None and i.due_date < today
+        i.status_label = "Overdue" if i.overdue else i.get_status_display()
+        i.tone = "danger" if i.overdue else STATUS_TONES.get(i.status, "")
+        i.issue_iso = i.issue_date.isoformat() if i.issue_date else ""
+        i.issue_text = dates(i.issue_date)
+        i.due_iso = i.due_date.isoformat() if i.due_date else ""
+        i.due_text = dates(i.due_date)
+    return rows

@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,9 +34,11 @@ from billing.forms import (
 )
 from billing.handlers import contact_recipients
 from billing.models import CreditNote, CreditNotePdf, Invoice, InvoicePdf
-from billing.selectors import billing_settings, invoice_events, outstanding_by_currency
+from billing.selectors import billing_settings, invoice_events, outstanding_by_currency, present_invoices
 from core import money
 from core.errors import ServiceError
+from core.http import is_id
+from core.listing import url_maker, wants_window_fragment, window
 from core.types import StaffRequest
 from files import views as file_views
 
@@ -92,13 +94,18 @@ def invoice_list(request: StaffRequest) -> HttpResponse:
         invoices = invoices.overdue()
     elif status:
         invoices = invoices.filter(status=status)
+    rows = window(request, invoices)
+    present_invoices(rows.rows, detail_url=url_maker("billing:invoice-detail", "invoice_id"))
     context = {
-        "invoices": invoices,
+        "invoices": rows.rows,
+        "window": rows,
         "filters": filters,
         "filtered": bool(data.get("client") or status),
         "outstanding": outstanding_by_currency(invoices),
         "overdue": outstanding_by_currency(invoices.overdue()),
     }
+    if wants_window_fragment(request):  # "Show more": only the next rows
+        return render(request, "billing/_invoice_rows.html", context)
     if request.htmx and request.htmx.target == TABLE_TARGET:
         return render(request, "billing/_invoice_table.html", context)
     return render(request, "billing/invoice_list.html", context)
@@ -117,9 +124,9 @@ def _initial_lines(invoice: Invoice | None) -> list[dict]:
     return [
         {
             "description": line.description,
-            "quantity": line.quantity.normalize(),
-            "unit_price": line.unit_price.normalize(),
-            "tax_rate": "" if line.tax_rate is None else line.tax_rate.normalize(),
+            "quantity": money.format_number(line.quantity),
+            "unit_price": money.format_number(line.unit_price),
+            "tax_rate": "" if line.tax_rate is None else money.format_number(line.tax_rate),
         }
         for line in invoice.lines.all()
     ] or [_blank_line()]
@@ -197,15 +204,14 @@ def _editor(request: StaffRequest, invoice: Invoice | None) -> HttpResponse:
         if invoice is None:
             initial = {
                 "currency": conf.default_currency,
-                "tax_rate": conf.default_tax_rate.normalize(),
+                "tax_rate": money.format_number(conf.default_tax_rate),
                 "discount_percent": "0",
                 "notes": conf.default_terms,
             }
             client_id = request.GET.get("client", "")
-            if (
-                client_id.isdigit()
-                and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists()
-            ):
+            if client_id and not is_id(client_id):
+                return HttpResponseBadRequest("Not a client id.")
+            if client_id and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists():
                 initial["client"] = int(client_id)
         else:
             initial = {
@@ -214,8 +220,8 @@ def _editor(request: StaffRequest, invoice: Invoice | None) -> HttpResponse:
                 "currency": invoice.currency,
                 "issue_date": invoice.issue_date,
                 "due_date": invoice.due_date,
-                "tax_rate": invoice.tax_rate.normalize(),
-                "discount_percent": invoice.discount_percent.normalize(),
+                "tax_rate": money.format_number(invoice.tax_rate),
+                "discount_percent": money.format_number(invoice.discount_percent),
                 "bill_to_address": invoice.bill_to_address,
                 "notes": invoice.notes,
             }
@@ -232,7 +238,9 @@ def _editor(request: StaffRequest, invoice: Invoice | None) -> HttpResponse:
         rows.append(_blank_line())
     elif action.startswith("remove-"):
         index = action.removeprefix("remove-")
-        if index.isdigit() and int(index) < len(rows):
+        if not is_id(index):
+            return HttpResponseBadRequest("Not a line number.")
+        if int(index) < len(rows):
             rows.pop(int(index))
         if not rows:
             rows.append(_blank_line())

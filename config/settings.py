@@ -143,7 +143,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))  # collectstatic's target
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"  # never served publicly: files go through authorising views
@@ -377,6 +377,9 @@ PREVIEW_XLSX_PART_MAX_BYTES = env.int("PREVIEW_XLSX_PART_MAX_BYTES", default=4 *
 PREVIEW_CSV_LINE_MAX_CHARS = env.int("PREVIEW_CSV_LINE_MAX_CHARS", default=64 * 1024)
 # CSV/XLSX tables are built once per SHA-256 by a Celery task and cached this long.
 PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=7 * 24 * 3600)
+# The portal's workspace (name, branding) per slug is kept this long by each process (accounts/workspaces.py);
+# a save in the process forgets it at once. 0 turns the cache off.
+WORKSPACE_CACHE_SECONDS = env.int("WORKSPACE_CACHE_SECONDS", default=10)
 PREVIEW_TASK_SOFT_TIME_LIMIT = env.int("PREVIEW_TASK_SOFT_TIME_LIMIT", default=20)
 PREVIEW_TASK_TIME_LIMIT = env.int("PREVIEW_TASK_TIME_LIMIT", default=30)
 if not 0 < PREVIEW_TASK_SOFT_TIME_LIMIT < PREVIEW_TASK_TIME_LIMIT:
@@ -390,8 +393,9 @@ EVIDENCE_DESCRIPTION_MAX_CHARS = env.int("EVIDENCE_DESCRIPTION_MAX_CHARS", defau
 EVIDENCE_PACKAGE_RETENTION_DAYS = env.int("EVIDENCE_PACKAGE_RETENTION_DAYS", default=14)
 FILE_UPLOAD_HANDLERS = [
     "files.upload_handlers.SizeLimitUploadHandler",  # skips oversized files (per the view's policy) unspooled
-    "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    "files.upload_handlers.MemoryUploadHandler",  # small requests (FILE_UPLOAD_MAX_MEMORY_SIZE) in memory
+    "files.upload_handlers.StreamToStorageUploadHandler",  # local storage: written once, hashed as it streams
+    "files.upload_handlers.TemporaryUploadHandler",  # other storages (S3): spooled, then streamed to storage
 ]
 
 # --- Stripe Connect (billing/stripe_client.py) ----------------------------------------------------

@@ -83,3 +83,13 @@ def client_ip(request: HttpRequest) -> str:
         if not _is_trusted(hop, networks):
             break
     return str(client)
+
+
+# The largest id we parse: 18 ASCII digits always fit a bigint (`str.isdigit()` would also take "١٢" or
+# "²", which `int()` then turns into a number or an exception: junk from a form must be neither).
+_MAX_ID_DIGITS = 18
+
+
+def is_id(value) -> bool:
+    """Whether `value` is a database id as a client may post it: 1 to 18 ASCII digits, nothing else."""
+    return isinstance(value, str) and 0 < len(value) <= _MAX_ID_DIGITS and value.isascii() and value.isdigit()

@@ -93,6 +93,26 @@ def format_money(amount: Decimal | None, currency: str) -> str:
     return f"{sign}{symbol}{digits}"
 
 
+def format_number(value: Decimal | int | str) -> str:
+    """A decimal as people write it, trailing zeros dropped: 10.00 → "10", 12.50 → "12.5", 0.125 → "0.125".
+
+    Never scientific notation, which `Decimal.normalize()` gives for round numbers ("1E+1"): neither a
+    page nor an `<input type="number">` should see that. Digits are kept as stored (no rounding)."""
+    text = f"{Decimal(str(value)):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_percent(rate: Decimal | int | str | None) -> str:
+    """A percentage for a page, a PDF or an invoice line: 30 → "30%", 12.5 → "12.5%", None → "".
+
+    `f"{Decimal('30.00').normalize()}%"` printed "3E+1%" on deposit lines: use this instead."""
+    if rate is None or rate == "":
+        return ""
+    return f"{format_number(rate)}%"
+
+
 def parse_decimal(value, *, places: int = 4, minimum: Decimal | None = ZERO) -> Decimal:
     """A user-typed number as a Decimal (never float), refused when it is not a finite number, below
     `minimum` or has more than `places` decimals."""

@@ -54,20 +54,30 @@ class Section:
 
 
 _SECTIONS: dict[str, Section] = {}
+# The registry in order, sorted once per change: every portal request reads it several times (the hidden
+# section check, nav, dashboard, feed) and it changes only while apps get ready (and in tests).
+_ORDERED: tuple[Section, ...] | None = None
 
 
 def register_section(section: Section) -> Section:
     """Idempotent by key (apps may be readied more than once in tests)."""
+    global _ORDERED
     _SECTIONS[section.key] = section
+    _ORDERED = None
     return section
 
 
 def unregister_section(key: str) -> None:
+    global _ORDERED
     _SECTIONS.pop(key, None)
+    _ORDERED = None
 
 
 def sections() -> list[Section]:
-    return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key))
+    global _ORDERED
+    if _ORDERED is None:
+        _ORDERED = tuple(sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key)))
+    return list(_ORDERED)
 
 
 def get_section(key: str) -> Section | None:

@@ -1,16 +1,47 @@
-"""Refuse oversized files while Django parses the upload, before any byte of them is spooled to disk.
+"""Upload handlers (FILE_UPLOAD_HANDLERS): refuse oversized files while Django parses the upload, and write
+each accepted file once, straight into the storage directory, hashing it as it streams.
 
-The limit is the one of the upload policy the target view declares (`@accepts_uploads(POLICY)`), so a
+The size limit is the one of the upload policy the target view declares (`@accepts_uploads(POLICY)`), so a
 logo form is held to the logo limit and an evidence upload to the evidence limit; a view that declares
 none gets the small default. Parsing happens after URL resolution (CSRF checks or the view read
 `request.POST`), so `request.resolver_match` is known here.
+
+With local storage (FileSystemStorage) a file larger than FILE_UPLOAD_MAX_MEMORY_SIZE is written to a
+temporary file inside the storage directory (`.uploading/`) while SHA-256 is computed over the same bytes:
+storing it (files.uploads.store_upload) is then a rename on the same disk, not a second copy and hash.
+With any other storage (S3) Django's temporary file handler spools it as before and storing streams it.
 """
 
 from __future__ import annotations
 
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+import os
+import tempfile
 
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    MemoryFileUploadHandler,
+    SkipFile,
+    StopFutureHandlers,
+    TemporaryFileUploadHandler,
+)
+
+from files.hashing import CHUNK_BYTES, StreamHasher
 from files.policies import policy_for_request
+
+# Django reads the body in the smallest chunk any handler asks for: every handler here asks for 1 MB.
+UPLOAD_CHUNK_BYTES = CHUNK_BYTES
+PARTIAL_DIR = ".uploading"  # inside the storage location, so that storing is a rename
+
+
+def partial_directory() -> str | None:
+    """Where a file being received is written, or None when storage is not the local disk."""
+    if not isinstance(default_storage, FileSystemStorage):
+        return None
+    path = os.path.join(default_storage.location, PARTIAL_DIR)
+    os.makedirs(path, exist_ok=True)
+    return path
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
@@ -18,6 +49,8 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     The skipped file's name is left on `request.oversize_uploads` so the view can say why it is missing.
     """
+
+    chunk_size = UPLOAD_CHUNK_BYTES
 
     def __init__(self, request=None):
         super().__init__(request)
@@ -40,3 +73,64 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None  # the next handlers build the file
+
+
+class MemoryUploadHandler(MemoryFileUploadHandler):
+    """Django's in-memory handler (small requests), reading 1 MB chunks like the others."""
+
+    chunk_size = UPLOAD_CHUNK_BYTES
+
+
+class StoragePartialFile(TemporaryUploadedFile):
+    """An upload written into the storage directory as it arrived; `streamed_hasher` saw every byte.
+
+    The temporary name is ours (never the uploaded one). It is deleted when closed, unless storage has
+    renamed it to its key first (Django's FileSystemStorage moves a file that has a temporary path).
+    """
+
+    def __init__(self, name, content_type, size, charset, content_type_extra=None, *, directory: str):
+        handle = tempfile.NamedTemporaryFile(prefix="upload-", suffix=".part", dir=directory)  # noqa: SIM115
+        UploadedFile.__init__(self, handle, name, content_type, size, charset, content_type_extra)
+        self.directory = directory
+        self.streamed_hasher = StreamHasher()
+
+
+class StreamToStorageUploadHandler(FileUploadHandler):
+    """Writes a file into the local storage directory while hashing it; inactive for other storages."""
+
+    chunk_size = UPLOAD_CHUNK_BYTES
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.__dict__.pop("file", None)  # the previous file of this request (already handed over)
+        directory = partial_directory()
+        if directory is None:
+            return  # the next handler (a temporary file) takes it
+        self.file = StoragePartialFile(
+            self.file_name, self.content_type, 0, self.charset, self.content_type_extra, directory=directory
+        )
+        raise StopFutureHandlers
+
+    def receive_data_chunk(self, raw_data, start):
+        if "file" not in self.__dict__:
+            return raw_data
+        self.file.write(self.file.streamed_hasher.update(raw_data))
+        return None
+
+    def file_complete(self, file_size):
+        if "file" not in self.__dict__:
+            return None
+        self.file.flush()
+        self.file.seek(0)
+        self.file.size = file_size
+        return self.file
+
+    def upload_interrupted(self):
+        if "file" in self.__dict__:
+            self.file.close()  # deletes the partial file (it was never moved)
+
+
+class TemporaryUploadHandler(TemporaryFileUploadHandler):
+    """Django's temporary-file handler (storages other than the local disk), reading 1 MB chunks."""
+
+    chunk_size = UPLOAD_CHUNK_BYTES

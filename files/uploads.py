@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import filetype
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 from files.hashing import StreamHasher
 from files.policies import UploadPolicy
+from files.upload_handlers import PARTIAL_DIR
 
 logger = logging.getLogger(__name__)
 # What a storage backend raises when it cannot be reached: S3 (botocore) or a local disk (OSError).
@@ -211,8 +212,42 @@ class Stored:
     size: int
 
 
+def _written_in_place(upload) -> bool:
+    """Was `upload` already written into the local storage directory, hashed as it arrived?
+
+    (files.upload_handlers.StreamToStorageUploadHandler): then storing it is a rename on the same disk.
+    """
+    hasher = getattr(upload, "streamed_hasher", None)
+    if hasher is None or not isinstance(default_storage, FileSystemStorage):
+        return False
+    here = os.path.realpath(os.path.join(default_storage.location, PARTIAL_DIR))
+    return os.path.realpath(getattr(upload, "directory", "")) == here
+
+
+def _store_in_place(upload, key: str) -> Stored:
+    hasher = upload.streamed_hasher
+    if hasher.size != upload.size or os.fstat(upload.file.fileno()).st_size != hasher.size:
+        raise UploadRejected("The upload was interrupted. Please try again.")
+    try:
+        saved_key = default_storage.save(key, upload)  # FileSystemStorage moves a file with a temporary path
+    except OSError as exc:
+        logger.exception("file store unwritable while saving %s", key)
+        with contextlib.suppress(OSError):
+            default_storage.delete(key)
+        raise UploadRejected(
+            "We could not reach the file store, so nothing was saved. Please try again in a few minutes."
+        ) from exc
+    return Stored(key=saved_key, sha256=hasher.hexdigest(), size=hasher.size)
+
+
 def store_upload(upload, key: str) -> Stored:
-    """Stream to default storage under our own key, hashing on the way. The caller deletes it on failure."""
+    """Stream to default storage under our own key, hashing on the way. The caller deletes it on failure.
+
+    An upload the upload handler already wrote into the storage directory (hashing every byte as it
+    arrived) is renamed to `key` instead: written once, hashed once.
+    """
+    if _written_in_place(upload):
+        return _store_in_place(upload, key)
     wrapped = HashingFile(upload)
     wrapped.seek(0)
     try:

@@ -21,11 +21,13 @@ from assessments.selectors import (
     SORTS,
     annotate_revisions,
     contact_assessments,
+    present_requests,
     request_history,
     request_list,
 )
 from assessments.threads import post_message_from_form, render_history, render_thread_list
 from core.http import client_ip
+from core.listing import url_maker, wants_window_fragment, window
 from core.types import PortalRequest
 from files.downloads import file_response
 from files.policies import accepts_uploads
@@ -75,10 +77,18 @@ def assessment_detail(request: PortalRequest, slug: str, assessment_id: int) -> 
     status = status if status in Status.values else ""
     sort = request.GET.get("sort", "")
     sort = sort if sort in SORTS else ""
-    rows = request_list(EvidenceRequest.objects.filter(assessment=assessment), status=status, sort=sort)
+    rows = window(
+        request, request_list(EvidenceRequest.objects.filter(assessment=assessment), status=status, sort=sort)
+    )
+    present_requests(
+        rows.rows,
+        detail_url=url_maker("portal:request-detail", "request_id", slug=slug),
+        for_client=True,
+    )
     context = {
         "assessment": assessment,
-        "requests": rows,
+        "requests": rows.rows,
+        "window": rows,
         "status": status,
         "sort": sort,
         "next_sort": NEXT_SORT[sort],
@@ -86,6 +96,8 @@ def assessment_detail(request: PortalRequest, slug: str, assessment_id: int) -> 
         "next_sort_label": SORTS[NEXT_SORT[sort]],
         "statuses": Status.choices,
     }
+    if wants_window_fragment(request):  # "Show more": only the next rows
+        return render(request, "portal/assessments/_request_rows.html", context)
     if request.htmx and request.htmx.target == "requests":
         return render(request, "portal/assessments/_requests.html", context)
     return render(request, "portal/assessments/assessment_detail.html", context)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from accounts.middleware import PREVIEW_SESSION_KEY
 from accounts.models import Contact, Membership, Workspace
 from accounts.services import resolve_portal_session
+from accounts.workspaces import workspace_for_slug
 from portal.sections import is_hidden_for
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -37,7 +38,7 @@ class PortalAuthMiddleware:
         request.portal_preview = False
         match = PORTAL_PATH.match(request.path_info)
         if match:
-            workspace = Workspace.objects.filter(slug=match["slug"]).first()
+            workspace = workspace_for_slug(match["slug"])
             if workspace is None:
                 raise Http404("No such portal")
             request.portal_workspace = workspace

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activity.verbs import CLIENT
-from core.http import client_ip
+from core.http import client_ip, is_id
+from core.listing import url_maker, wants_window_fragment, window
 from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
@@ -29,7 +30,13 @@ from projects.models import (
     Project,
     ProjectStatus,
 )
-from projects.selectors import contact_projects, deliverable_events, deliverable_rows, project_events
+from projects.selectors import (
+    contact_projects,
+    deliverable_events,
+    deliverable_rows,
+    present_deliverables,
+    project_events,
+)
 from projects.threads import post_comment_from_form, render_thread_list, thread_context
 
 # --- access helpers ------------------------------------------------------------------------------------
@@ -80,9 +87,12 @@ def project_detail(request: PortalRequest, slug: str, project_id: int) -> HttpRe
     project = get_project_for_contact(request, project_id)
     shows_deliverables = request.contact.client.shows(DELIVERABLES_SECTION)
     deliverables = (
-        deliverable_rows(Deliverable.objects.for_contact(request.contact).filter(project=project))
+        _present(
+            list(deliverable_rows(Deliverable.objects.for_contact(request.contact).filter(project=project))),
+            slug,
+        )
         if shows_deliverables
-        else Deliverable.objects.none()
+        else []
     )
     return render(
         request,
@@ -93,6 +103,15 @@ def project_detail(request: PortalRequest, slug: str, project_id: int) -> HttpRe
             "shows_deliverables": shows_deliverables,
             "events": project_events(project, audience=CLIENT),
         },
+    )
+
+
+def _present(rows: list[Deliverable], slug: str) -> list[Deliverable]:
+    return present_deliverables(
+        rows,
+        detail_url=url_maker("portal:deliverable-detail", "deliverable_id", slug=slug),
+        download_url=url_maker("portal:deliverable-file-download", "file_id", slug=slug),
+        for_client=True,
     )
 
 
@@ -107,15 +126,20 @@ def deliverable_list(request: PortalRequest, slug: str) -> HttpResponse:
     projects = Project.objects.filter(pk__in=deliverables.values("project_id")).order_by("name")
     project_id = request.GET.get("project", "")
     selected = None
-    if project_id.isdigit():
+    if is_id(project_id):
         selected = projects.filter(pk=project_id).first()
         if selected is not None:
             deliverables = deliverables.filter(project=selected)
+    rows = window(request, deliverable_rows(deliverables))
+    _present(rows.rows, slug)
     context = {
-        "deliverables": deliverable_rows(deliverables),
+        "deliverables": rows.rows,
+        "window": rows,
         "projects": projects,
         "selected": selected,
     }
+    if wants_window_fragment(request):  # "Show more": only the next rows
+        return render(request, "portal/projects/_deliverable_rows.html", context)
     if request.htmx and request.htmx.target == "deliverables":
         return render(request, "portal/projects/_deliverable_table.html", context)
     return render(request, "portal/projects/deliverable_list.html", context)

@@ -49,6 +49,12 @@ def _selected(request: PortalRequest) -> list[str]:
     return request.GET.getlist("item") if request.method == "GET" else request.POST.getlist("item")
 
 
+def _ticked_on_current(proposal: Proposal, request: PortalRequest) -> set[int]:
+    """The client's ticks that are optional items of the current version (to send them back to the form)."""
+    version = ProposalVersion.objects.prefetch_related("items").get(pk=proposal.current_version_id)
+    return version.optional_selection(_selected(request))
+
+
 def _signer(request: PortalRequest) -> signing.SignerInput:
     return signing.SignerInput(
         contact=request.contact,
@@ -101,8 +107,7 @@ def proposal_detail(request: PortalRequest, slug: str, proposal_id: int) -> Http
         version = ProposalVersion.objects.prefetch_related("items").get(pk=signature.proposal_version_id)
         selection = {c["id"] for c in signature.chosen_items}
     elif "item" in request.GET or request.GET.get("chosen"):
-        optional = {i.pk for i in version.ordered_items() if i.optional}
-        selection = {int(i) for i in _selected(request) if i.isdigit()} & optional
+        selection = version.optional_selection(_selected(request))
     else:
         selection = version.default_selection()
     consent_version, consent_text = consent.current()
@@ -132,8 +137,7 @@ def proposal_total(request: PortalRequest, slug: str, proposal_id: int) -> HttpR
     recomputes them from the same ticks, never from a number the page sent)."""
     proposal = get_proposal_for_contact(request, proposal_id)
     version = ProposalVersion.objects.prefetch_related("items").get(pk=proposal.current_version_id)
-    optional = {i.pk for i in version.ordered_items() if i.optional}
-    selection = {int(i) for i in _selected(request) if i.isdigit()} & optional
+    selection = version.optional_selection(_selected(request))
     return render(
         request,
         "proposals/_totals.html",
@@ -157,7 +161,7 @@ def proposal_accept(request: PortalRequest, slug: str, proposal_id: int) -> Http
     except ServiceError as exc:
         messages.error(request, str(exc))
         # Keep the client's ticks when sending them back to the form.
-        query = "&".join(f"item={i}" for i in request.POST.getlist("item") if i.isdigit())
+        query = "&".join(f"item={i}" for i in sorted(_ticked_on_current(proposal, request)))
         url = request.path.removesuffix("accept") + ("?chosen=1&" + query if query else "?chosen=1")
         return redirect(url + "#accept")
     else:

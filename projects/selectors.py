@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from activity.models import Event
 from activity.verbs import CLIENT, client_verbs
+from core.listing import DateLabels
+from files.uploads import friendly_type, human_size
 from projects.models import (
     DELIVERABLES_SECTION,
     PROJECTS_SECTION,
@@ -33,6 +36,36 @@ def with_deliverable_counts(projects: QuerySet[Project]) -> QuerySet[Project]:
 def deliverable_rows(deliverables: QuerySet[Deliverable]) -> QuerySet[Deliverable]:
     """What a deliverable table shows, with everything it needs loaded in the same query."""
     return deliverables.select_related("project", "current_version", "current_version__uploaded_by_user")
+
+
+APPROVAL_LABELS = dict(ApprovalStatus.choices)
+
+
+def present_deliverables(rows, *, detail_url, download_url, for_client: bool) -> list[Deliverable]:
+    """Give each row of a deliverable table what its cells show, computed once here rather than by tags
+    and filters per row (URLs from one reverse each, labels, badge tone, dates once per distinct day).
+    Values stay plain strings: the template escapes them."""
+    from projects.templatetags.project_tags import BADGE
+
+    dates = DateLabels()
+    for d in rows:
+        d.url = detail_url(d.pk)
+        d.download_url = download_url(d.current_version_id) if d.current_version_id else ""
+        version = d.current_version
+        d.version_text = (
+            f"{version.label} · {friendly_type(version.content_type)} · {human_size(version.size or 0)}"
+            if version is not None
+            else ""
+        )
+        d.approval_tone = BADGE.get(d.approval_status, "")
+        if for_client and d.approval_status == ApprovalStatus.PENDING:
+            d.approval_label = "Awaiting your approval"
+        else:
+            d.approval_label = APPROVAL_LABELS.get(d.approval_status, d.approval_status)
+        updated = timezone.localtime(d.updated_at)
+        d.updated_iso = updated.isoformat()
+        d.updated_text = dates(updated.date())
+    return rows
 
 
 def contact_projects(contact) -> QuerySet[Project]:

@@ -12,7 +12,7 @@ from accounts.decorators import staff_required
 from accounts.models import Client
 from activity.verbs import STAFF
 from core.errors import ServiceError
-from core.http import client_ip
+from core.http import client_ip, is_id
 from core.types import StaffRequest
 from files import views as file_views
 from files.policies import accepts_uploads
@@ -73,7 +73,7 @@ def project_list(request: StaffRequest) -> HttpResponse:
 def project_create(request: StaffRequest) -> HttpResponse:
     initial = {}
     client_id = request.GET.get("client", "")
-    if client_id.isdigit() and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists():
+    if is_id(client_id) and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists():
         initial["client"] = int(client_id)
     form = ProjectForm(request.POST or None, workspace=request.workspace, initial=initial)
     if request.method == "POST" and form.is_valid():

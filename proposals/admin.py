@@ -21,6 +21,17 @@ class ContractAdmin(admin.ModelAdmin):
     raw_id_fields = ["client", "workspace", "project", "proposal", "current_file", "created_by"]
     readonly_fields = ["signed_at", "sent_at", "body_html"]
 
+    # A contract signed in the portal is a record (the model refuses changes too): look, never touch.
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.signed_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.signed_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(ContractFile)
 class ContractFileAdmin(admin.ModelAdmin):
@@ -34,6 +45,14 @@ class ContractFileAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The contract's current file, and every file of a signed contract, stay (the model refuses too).
+        if obj is not None and (
+            obj.contract.signed_at is not None or Contract.objects.filter(current_file=obj).exists()
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Proposal)
@@ -63,7 +82,8 @@ class ProposalViewAdmin(ReadOnlyAdmin):
 
 @admin.register(Signature)
 class SignatureAdmin(ReadOnlyAdmin):
-    """Signatures are evidence: never added, changed or deleted here."""
+    """Signatures (proposal acceptances and contract signatures) are evidence: never added, changed or
+    deleted here."""
 
     list_display = ["certificate_id", "kind", "signer_name", "signer_email", "signed_at", "ip"]
     list_filter = ["kind"]

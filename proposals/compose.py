@@ -21,9 +21,23 @@ from core.errors import ServiceError
 from core.markup import render_markdown
 from core.money import CURRENCIES, HUNDRED, ZERO, decimals, quantize
 from proposals.audit import log_proposal_event
-from proposals.models import Proposal, ProposalItem, ProposalStatus, ProposalVersion
+from proposals.models import (
+    MAX_CONTENT_LENGTH,
+    MAX_ITEM_DESCRIPTION_LENGTH,
+    MAX_ITEMS,
+    MAX_QUANTITY,
+    MAX_SUBTOTAL,
+    MAX_TERMS_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_UNIT_PRICE,
+    Proposal,
+    ProposalItem,
+    ProposalStatus,
+    ProposalVersion,
+)
 
-MAX_ITEMS = 100
+__all__ = ["MAX_ITEMS", "DraftData", "ItemData"]  # MAX_ITEMS re-exported: forms size the formset with it
+QUANTITY_PLACES = 3  # ProposalItem.quantity's decimal places
 FINAL = (ProposalStatus.ACCEPTED, ProposalStatus.WITHDRAWN)
 
 
@@ -61,6 +75,13 @@ def validate_draft(draft: DraftData) -> None:
     """Refuse what cannot be a proposal, with a message fit to show (forms check the same, field by field)."""
     if not draft.title.strip():
         raise ServiceError("Give the proposal a title.")
+    for value, limit, what in (
+        (draft.title.strip(), MAX_TITLE_LENGTH, "The title"),
+        (draft.content_markdown, MAX_CONTENT_LENGTH, "The content"),
+        (draft.terms_markdown, MAX_TERMS_LENGTH, "The terms"),
+    ):
+        if len(value) > limit:
+            raise ServiceError(f"{what} is at most {limit:,} characters (it has {len(value):,}).")
     if draft.currency not in CURRENCIES:
         raise ServiceError("Choose a currency from the list.")
     _percent(draft.tax_rate, "Tax")
@@ -72,13 +93,32 @@ def validate_draft(draft: DraftData) -> None:
     for n, item in enumerate(draft.items, start=1):
         if not item.description.strip():
             raise ServiceError(f"Item {n} needs a description.")
+        if len(item.description.strip()) > MAX_ITEM_DESCRIPTION_LENGTH:
+            raise ServiceError(
+                f"Item {n}: the description is at most {MAX_ITEM_DESCRIPTION_LENGTH} characters."
+            )
+        if not item.quantity.is_finite() or not item.unit_price.is_finite():
+            raise ServiceError(f"Item {n}: the quantity and price must be numbers.")
         if item.quantity <= ZERO:
             raise ServiceError(f"Item {n}: the quantity must be more than 0.")
+        if item.quantity > MAX_QUANTITY:
+            raise ServiceError(f"Item {n}: the quantity is at most {MAX_QUANTITY:,}.")
+        if -item.quantity.as_tuple().exponent > QUANTITY_PLACES:
+            raise ServiceError(f"Item {n}: the quantity has at most {QUANTITY_PLACES} decimal places.")
         if item.unit_price < ZERO:
             raise ServiceError(f"Item {n}: the price cannot be negative.")
+        if item.unit_price > MAX_UNIT_PRICE:
+            raise ServiceError(f"Item {n}: the unit price is at most {MAX_UNIT_PRICE:,}.")
         if quantize(item.unit_price, draft.currency) != item.unit_price:
             raise ServiceError(f"Item {n}: {draft.currency} prices have at most {places} decimal places.")
         _percent(item.tax_rate, f"Item {n}'s tax")
+    # The most a client can choose (every optional item ticked) must still fit an invoice: see MAX_SUBTOTAL.
+    subtotal = sum((quantize(i.quantity * i.unit_price, draft.currency) for i in draft.items), ZERO)
+    if subtotal > MAX_SUBTOTAL:
+        raise ServiceError(
+            f"The items add up to more than {MAX_SUBTOTAL:,} {draft.currency} (optional ones included): "
+            "split the work into several proposals."
+        )
 
 
 def _draft_of(proposal: Proposal) -> ProposalVersion | None:
@@ -87,7 +127,7 @@ def _draft_of(proposal: Proposal) -> ProposalVersion | None:
 
 def _fill(version: ProposalVersion, draft: DraftData) -> None:
     """Write the draft's fields and items into an unsent version, with its default-selection totals."""
-    version.title = draft.title.strip()[:200]
+    version.title = draft.title.strip()
     version.currency = draft.currency
     version.content_markdown = draft.content_markdown
     version.content_html = render_markdown(draft.content_markdown)
@@ -103,7 +143,7 @@ def _fill(version: ProposalVersion, draft: DraftData) -> None:
             ProposalItem(
                 version=version,
                 position=n,
-                description=item.description.strip()[:300],
+                description=item.description.strip(),
                 quantity=item.quantity,
                 unit_price=item.unit_price,
                 tax_rate=item.tax_rate,
@@ -140,13 +180,13 @@ def create_proposal(
     proposal = Proposal.objects.create(
         workspace=workspace,
         client=client,
-        title=draft.title.strip()[:200],
+        title=draft.title.strip(),
         currency=draft.currency,
         deposit_percent=draft.deposit_percent,
         expires_on=expires_on,
         created_by=actor,
     )
-    version = ProposalVersion(proposal=proposal, number=1, created_by=actor)
+    version = ProposalVersion(proposal=proposal, number=1, created_by=actor, expires_on=expires_on)
     _fill(version, draft)
     proposal.total = version.total
     proposal.save(update_fields=["total"])
@@ -162,7 +202,10 @@ def save_draft(
     draft: DraftData,
     expires_on: date | None = None,
 ) -> ProposalVersion:
-    """Save the draft version, making the next version first if the latest one was sent."""
+    """Save the draft version, making the next version first if the latest one was sent.
+
+    `expires_on` is the draft's: while the proposal was never sent it is also the proposal's; once a
+    version is out, the live expiry stays as sent until this draft is sent (proposals.workflow)."""
     locked = Proposal.objects.select_for_update().select_related("workspace", "client").get(pk=proposal.pk)
     if locked.status in FINAL:
         raise ServiceError(
@@ -174,9 +217,9 @@ def save_draft(
     if new:
         number = (ProposalVersion.objects.filter(proposal=locked).aggregate(n=Max("number"))["n"] or 0) + 1
         version = ProposalVersion(proposal=locked, number=number, created_by=actor)
+    version.expires_on = expires_on
     _fill(version, draft)
-    fields = ["expires_on", "updated_at"]
-    locked.expires_on = expires_on
+    fields = ["updated_at"]
     locked.updated_at = timezone.now()
     if locked.current_version_id is None:  # never sent: the proposal reads as its draft
         locked.title, locked.currency, locked.deposit_percent = (
@@ -185,7 +228,8 @@ def save_draft(
             version.deposit_percent,
         )
         locked.total = version.total
-        fields += ["title", "currency", "deposit_percent", "total"]
+        locked.expires_on = expires_on
+        fields += ["title", "currency", "deposit_percent", "total", "expires_on"]
     locked.save(update_fields=fields)
     log_proposal_event(locked, "proposal.edited", user=actor, version=version.number, new_version=new)
     proposal.refresh_from_db()
@@ -244,3 +288,12 @@ def draft_from_version(version: ProposalVersion) -> DraftData:
 def editable_version(proposal: Proposal) -> ProposalVersion | None:
     """What the compose page starts from: the draft if there is one, else the current version."""
     return _draft_of(proposal) or proposal.current_version
+
+
+def pending_expiry(proposal: Proposal) -> date | None:
+    """The expiry date the compose and send forms start from: while a next version is drafted, its own
+    date (the live proposal keeps its date until that version is sent); otherwise the live one."""
+    draft = _draft_of(proposal)
+    if draft is not None and proposal.current_version_id is not None:
+        return draft.expires_on
+    return proposal.expires_on

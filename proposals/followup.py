@@ -12,8 +12,10 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Role, User
+from activity import outbox
 from billing import services as billing_services
 from core.errors import ServiceError
+from core.money import format_percent
 from projects import services as project_services
 from projects.models import ProjectStatus
 from proposals.audit import log_proposal_event
@@ -42,21 +44,34 @@ def run(*, proposal_id: int) -> None:
             return
         signature = Signature.objects.get(proposal=proposal)
         actor = _actor(proposal)
-        if actor is None:
-            return
         for wanted, done, make in (
             (proposal.create_project_on_accept, proposal.project_id, create_project),
             (proposal.create_invoice_on_accept, proposal.invoice_id, create_deposit_invoice),
         ):
             if not wanted or done is not None:
                 continue
+            if actor is None:
+                failed(proposal, None, make.__name__, "No active member of the workspace could act for it.")
+                continue
             try:
                 with transaction.atomic():
                     make(proposal, signature, actor)
-            except ServiceError as exc:  # refused (not a transient failure): logged for staff, not retried
-                log_proposal_event(
-                    proposal, "proposal.follow_up_failed", user=actor, step=make.__name__, reason=str(exc)
-                )
+            except ServiceError as exc:  # refused (not a transient failure): told to staff, not retried
+                failed(proposal, actor, make.__name__, str(exc))
+
+
+STEP_LABELS = {
+    "create_project": "project",
+    "create_deposit_invoice": "deposit invoice",
+    "finalise_deposit_invoice": "deposit invoice (finalising and sending it)",
+}
+
+
+def failed(proposal: Proposal, actor: User | None, step: str, reason: str, **data) -> None:
+    """A follow-up billing or projects refused: an event on the proposal (its page shows the latest) and a
+    mail to staff, so an acceptance never silently goes without its deposit invoice."""
+    log_proposal_event(proposal, "proposal.follow_up_failed", user=actor, step=step, reason=reason, **data)
+    outbox.enqueue("proposals.follow_up_failed_email", proposal_id=proposal.pk, step=step, reason=reason)
 
 
 def create_project(proposal: Proposal, signature: Signature, actor: User):
@@ -98,7 +113,7 @@ def create_deposit_invoice(proposal: Proposal, signature: Signature, actor: User
         tax_rate=plan.tax_rate,
         discount_percent=plan.discount_percent,
         notes=(
-            f"Deposit of {plan.percent.normalize()}% on proposal “{version.title}” ({version.label}), accepted "
+            f"Deposit of {format_percent(plan.percent)} on proposal “{version.title}” ({version.label}), accepted "
             f"by {signature.signer_name} on {signature.signed_at:%Y-%m-%d} for "
             f"{signature.total} {signature.currency} (signature certificate {signature.certificate_id})."
         ),
@@ -117,7 +132,5 @@ def create_deposit_invoice(proposal: Proposal, signature: Signature, actor: User
         with transaction.atomic():
             billing_services.finalise_invoice(invoice=invoice, actor=actor, send=True)
     except ServiceError as exc:
-        log_proposal_event(
-            proposal, "proposal.follow_up_failed", user=actor, invoice=invoice.pk, reason=str(exc)
-        )
+        failed(proposal, actor, "finalise_deposit_invoice", str(exc), invoice=invoice.pk)
     return invoice

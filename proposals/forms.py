@@ -7,8 +7,21 @@ from django.utils import timezone
 
 from accounts.models import Client, Workspace
 from core.money import CURRENCY_CHOICES, decimals, quantize
-from proposals.compose import MAX_ITEMS, DraftData, ItemData
-from proposals.models import Contract, ContractStatus, ProposalStatus
+from proposals.compose import QUANTITY_PLACES, DraftData, ItemData
+from proposals.models import (
+    MAX_CONTENT_LENGTH,
+    MAX_ITEM_DESCRIPTION_LENGTH,
+    MAX_ITEMS,
+    MAX_PERCENT,
+    MAX_QUANTITY,
+    MAX_SUBTOTAL,
+    MAX_TERMS_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_UNIT_PRICE,
+    Contract,
+    ContractStatus,
+    ProposalStatus,
+)
 
 
 class DateInput(forms.DateInput):
@@ -70,14 +83,29 @@ class ContractFilterForm(forms.Form):
 
 # --- proposals -----------------------------------------------------------------------------------------
 
-PERCENT = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal(0), "max_value": Decimal(100)}
+PERCENT = {
+    "max_digits": 5,
+    "decimal_places": 2,
+    "min_value": Decimal(0),
+    "max_value": MAX_PERCENT,
+    "error_messages": {
+        "min_value": "A percentage from 0 to 100.",
+        "max_value": "A percentage from 0 to 100.",
+        "max_digits": "A percentage from 0 to 100.",
+    },
+}
+
+
+def _length_messages(limit: int) -> dict:
+    # Django's default ("Ensure this value has at most…") reads as a lecture; say the limit and the count.
+    return {"max_length": f"At most {limit:,} characters (this has %(show_value)s)."}
 
 
 class ProposalForm(forms.Form):
     """The header of the compose page: what the proposal says and its overall pricing terms."""
 
     client = forms.ModelChoiceField(queryset=Client.objects.none())
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=MAX_TITLE_LENGTH, error_messages=_length_messages(MAX_TITLE_LENGTH))
     currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="EUR")
     expires_on = forms.DateField(
         required=False,
@@ -88,14 +116,16 @@ class ProposalForm(forms.Form):
     content_markdown = forms.CharField(
         label="Content",
         required=False,
-        max_length=50_000,
+        max_length=MAX_CONTENT_LENGTH,
+        error_messages=_length_messages(MAX_CONTENT_LENGTH),
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text="Markdown: headings, lists, tables, links. Shown to the client above the pricing table.",
     )
     terms_markdown = forms.CharField(
         label="Terms",
         required=False,
-        max_length=20_000,
+        max_length=MAX_TERMS_LENGTH,
+        error_messages=_length_messages(MAX_TERMS_LENGTH),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Shown right above the signature (payment terms, cancellation, ownership…).",
     )
@@ -108,8 +138,13 @@ class ProposalForm(forms.Form):
         **PERCENT,
     )
 
-    def __init__(self, *args, workspace: Workspace, with_client: bool, **kwargs):
+    def __init__(self, *args, workspace: Workspace, with_client: bool, next_version: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if next_version:
+            self.fields["expires_on"].help_text = (
+                "The last day the client can accept this version: it applies when this version is sent "
+                "(until then the client's current version keeps its date)."
+            )
         if with_client:
             self.fields["client"].queryset = Client.objects.for_workspace(workspace).order_by("name")
         else:
@@ -123,9 +158,31 @@ class ProposalForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    description = forms.CharField(max_length=300)
-    quantity = forms.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"), initial=1)
-    unit_price = forms.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal(0), label="Unit price")
+    description = forms.CharField(
+        max_length=MAX_ITEM_DESCRIPTION_LENGTH, error_messages=_length_messages(MAX_ITEM_DESCRIPTION_LENGTH)
+    )
+    quantity = forms.DecimalField(
+        decimal_places=QUANTITY_PLACES,
+        min_value=Decimal("0.001"),
+        max_value=MAX_QUANTITY,
+        initial=1,
+        error_messages={
+            "min_value": "More than 0.",
+            "max_value": f"At most {MAX_QUANTITY:,}.",
+            "max_decimal_places": f"At most {QUANTITY_PLACES} decimal places.",
+        },
+    )
+    unit_price = forms.DecimalField(
+        decimal_places=3,
+        min_value=Decimal(0),
+        max_value=MAX_UNIT_PRICE,
+        label="Unit price",
+        error_messages={
+            "min_value": "Cannot be negative.",
+            "max_value": f"At most {MAX_UNIT_PRICE:,}.",
+            "max_decimal_places": "At most 3 decimal places.",
+        },
+    )
     tax_rate = forms.DecimalField(required=False, label="Tax %", **PERCENT)
     optional = forms.BooleanField(required=False, label="Optional")
     selected_by_default = forms.BooleanField(required=False, label="Ticked")
@@ -143,6 +200,11 @@ class ItemForm(forms.Form):
 
 
 class BaseItemFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": f"A proposal has at most {MAX_ITEMS} items.",
+    }
+
     def __init__(self, *args, currency: str = "EUR", **kwargs):
         self.currency = currency
         super().__init__(*args, **kwargs)
@@ -156,6 +218,21 @@ class BaseItemFormSet(forms.BaseFormSet):
                 form.add_error("unit_price", f"{self.currency} prices have at most {places} decimal places.")
         if not self.forms:
             raise forms.ValidationError("Add at least one item to the pricing table.")
+        if any(form.errors for form in self.forms):
+            return
+        subtotal = sum(
+            (
+                quantize(form.cleaned_data["quantity"] * form.cleaned_data["unit_price"], self.currency)
+                for form in self.forms
+                if "quantity" in form.cleaned_data and "unit_price" in form.cleaned_data
+            ),
+            Decimal(0),
+        )
+        if subtotal > MAX_SUBTOTAL:
+            raise forms.ValidationError(
+                f"The items add up to more than {MAX_SUBTOTAL:,} {self.currency} (optional ones included): "
+                "split the work into several proposals."
+            )
 
 
 ItemFormSet = forms.formset_factory(

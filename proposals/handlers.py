@@ -154,6 +154,28 @@ def signature_issued(*, signature_id: int) -> None:
         )
 
 
+@outbox.handler("proposals.follow_up_failed_email")
+def follow_up_failed_email(*, proposal_id: int, step: str, reason: str) -> None:
+    proposal = Proposal.objects.select_related("workspace", "client").filter(pk=proposal_id).first()
+    if proposal is None:
+        return
+    link = absolute_url("proposals:proposal-detail", proposal_id=proposal.pk)
+    what = followup.STEP_LABELS.get(step, "follow-up")
+    for user in staff_recipients(proposal):
+        send_templated_email(
+            to=user.email,
+            template="proposal_follow_up_failed",
+            context={
+                "workspace": proposal.workspace,
+                "proposal": proposal,
+                "recipient": user,
+                "what": what,
+                "reason": reason,
+                "link": link,
+            },
+        )
+
+
 @outbox.handler("proposals.after_acceptance")
 def after_acceptance(*, proposal_id: int) -> None:
     followup.run(proposal_id=proposal_id)

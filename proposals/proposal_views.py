@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import staff_required
 from accounts.models import Client
 from core.errors import ServiceError
-from core.http import client_ip
-from core.money import CURRENCIES, PricedLine, compute_totals
+from core.http import client_ip, is_id
+from core.money import CURRENCIES, PricedLine, compute_totals, format_number
 from core.types import StaffRequest
 from proposals import canonical, certificates, compose, services, workflow
 from proposals.downloads import pdf_response, signature_download
@@ -33,11 +33,12 @@ from proposals.forms import (
     unbound_items,
 )
 from proposals.models import (
+    MAX_ITEMS,
     Proposal,
     ProposalVersion,
     SignatureFileKind,
 )
-from proposals.selectors import document_events, first_view, signature_of, views_of
+from proposals.selectors import document_events, first_view, follow_up_problems, signature_of, views_of
 
 # --- access helpers ------------------------------------------------------------------------------------
 
@@ -123,7 +124,7 @@ def _initial(proposal: Proposal | None, client_id: str) -> tuple[dict, list[dict
     initial = {
         "title": version.title,
         "currency": version.currency,
-        "expires_on": proposal.expires_on,
+        "expires_on": compose.pending_expiry(proposal),
         "content_markdown": version.content_markdown,
         "terms_markdown": version.terms_markdown,
         "tax_rate": version.tax_rate,
@@ -133,7 +134,7 @@ def _initial(proposal: Proposal | None, client_id: str) -> tuple[dict, list[dict
     rows = [
         {
             "description": i.description,
-            "quantity": i.quantity.normalize(),
+            "quantity": format_number(i.quantity),
             "unit_price": i.unit_price,
             "tax_rate": i.tax_rate,
             "optional": i.optional,
@@ -162,13 +163,14 @@ def proposal_compose(request: StaffRequest, proposal_id: int | None = None) -> H
         )
         return redirect("proposals:proposal-detail", proposal_id=proposal.pk)
     with_client = proposal is None
+    next_version = proposal is not None and proposal.current_version_id is not None
     post = request.POST
     action = post.get("action", "save") if request.method == "POST" else ""
     if action == "save" and "remove" in post:  # the Remove button without JavaScript
         action = "remove_item"
     client_id = request.GET.get("client", "")
     if not (
-        client_id.isdigit() and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists()
+        is_id(client_id) and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists()
     ):
         client_id = ""
     initial, rows = _initial(proposal, client_id)
@@ -176,19 +178,25 @@ def proposal_compose(request: StaffRequest, proposal_id: int | None = None) -> H
         return render(request, "proposals/_compose_totals.html", _lenient_totals(post, _currency(post)))
     if action in ("add_item", "remove_item", "recalculate"):
         rows = item_rows(post)
-        if action == "add_item":
+        notice = ""
+        if action == "add_item" and len(rows) >= MAX_ITEMS:
+            notice = f"A proposal has at most {MAX_ITEMS} items."
+        elif action == "add_item":
             rows.append({"quantity": 1, "optional": False, "selected_by_default": False})
         else:
             index = post.get("remove", "")
-            if index.isdigit() and int(index) < len(rows):
+            if is_id(index) and int(index) < len(rows):
                 rows.pop(int(index))
-        form = ProposalForm(post, workspace=request.workspace, with_client=with_client)
+        form = ProposalForm(
+            post, workspace=request.workspace, with_client=with_client, next_version=next_version
+        )
         form.errors.clear()  # re-rendered, not validated: errors appear when saving
         items = unbound_items(rows, _currency(post))
         context = {
             "proposal": proposal,
             "form": form,
             "items": items,
+            "items_notice": notice,
             **_lenient_totals(post, _currency(post)),
         }
         if request.htmx:
@@ -197,7 +205,9 @@ def proposal_compose(request: StaffRequest, proposal_id: int | None = None) -> H
             return response
         return render(request, "proposals/proposal_compose.html", context)
     if action == "save":
-        form = ProposalForm(post, workspace=request.workspace, with_client=with_client)
+        form = ProposalForm(
+            post, workspace=request.workspace, with_client=with_client, next_version=next_version
+        )
         items = ItemFormSet(post, prefix=ITEMS_PREFIX, currency=_currency(post))
         if form.is_valid() and items.is_valid():
             draft = draft_from_forms(form, items)
@@ -225,7 +235,9 @@ def proposal_compose(request: StaffRequest, proposal_id: int | None = None) -> H
                 messages.success(request, f"Draft {version_label} saved. Send it when it is ready.")
                 return redirect("proposals:proposal-detail", proposal_id=proposal.pk)
     else:
-        form = ProposalForm(initial=initial, workspace=request.workspace, with_client=with_client)
+        form = ProposalForm(
+            initial=initial, workspace=request.workspace, with_client=with_client, next_version=next_version
+        )
         items = unbound_items(rows, initial.get("currency", "EUR"))
     currency = _currency(post) if request.method == "POST" else initial.get("currency", "EUR")
     totals_source = post if request.method == "POST" else _as_post(initial, rows)
@@ -311,7 +323,7 @@ def proposal_detail(request: StaffRequest, proposal_id: int) -> HttpResponse:
             "first_view": first_view(proposal),
             "send_form": SendForm(
                 initial={
-                    "expires_on": proposal.expires_on,
+                    "expires_on": compose.pending_expiry(proposal),
                     "create_project": proposal.create_project_on_accept,
                     "create_invoice": proposal.create_invoice_on_accept,
                 }
@@ -321,6 +333,7 @@ def proposal_detail(request: StaffRequest, proposal_id: int) -> HttpResponse:
             "withdraw_form": WithdrawForm(),
             "contracts": proposal.contracts.all(),
             "history": document_events(proposal, audience="staff"),
+            "follow_up_problems": follow_up_problems(proposal),
         },
     )
 

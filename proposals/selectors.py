@@ -12,6 +12,7 @@ from proposals.models import (
     PROPOSALS_SECTION,
     Contract,
     Proposal,
+    ProposalStatus,
     ProposalView,
     Signature,
 )
@@ -65,3 +66,30 @@ def proposals_widget(contact) -> dict:
 
 def contracts_awaiting(contact) -> QuerySet[Contract]:
     return Contract.objects.for_contact(contact).filter(status="sent", signed_at__isnull=True)
+
+
+def follow_up_problems(proposal: Proposal) -> list[dict]:
+    """The acceptance follow-ups (project, deposit invoice) that failed and are still not done, each with
+    the latest reason given: the staff page shows them until the missing thing exists."""
+    if proposal.status != ProposalStatus.ACCEPTED:
+        return []
+    from proposals.followup import STEP_LABELS
+
+    pending = {
+        "create_project": proposal.create_project_on_accept and proposal.project_id is None,
+        "create_deposit_invoice": proposal.create_invoice_on_accept and proposal.invoice_id is None,
+        "finalise_deposit_invoice": proposal.invoice_id is not None and proposal.invoice.status == "draft",
+    }
+    if not any(pending.values()):
+        return []
+    problems: dict[str, dict] = {}
+    failures = Event.objects.filter(
+        workspace_id=proposal.workspace_id,
+        chain_key=proposal.audit_chain_key,
+        verb="proposal.follow_up_failed",
+    ).order_by("-chain_seq")[:20]
+    for event in failures:
+        step = event.data.get("step", "create_deposit_invoice")
+        if pending.get(step) and step not in problems:
+            problems[step] = {"what": STEP_LABELS[step], "reason": event.data.get("reason", "")}
+    return list(problems.values())

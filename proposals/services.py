@@ -15,7 +15,7 @@ from activity import outbox
 from activity.services import record_event
 from core.errors import ServiceError
 from core.markup import render_markdown
-from core.money import format_money
+from core.money import format_money, format_percent
 from core.services import model_update
 from files.quota import check_quota
 from files.uploads import UploadRejected, inspect_upload, store_upload
@@ -246,7 +246,7 @@ def _proposal_contract_text(proposal: Proposal, signature: Signature) -> str:
         f"**total {format_money(signature.total, currency)}**.",
     ]
     if version.deposit_percent:
-        lines.append(f"A deposit of {version.deposit_percent.normalize()}% is due before work starts.")
+        lines.append(f"A deposit of {format_percent(version.deposit_percent)} is due before work starts.")
     if version.terms_markdown.strip():
         lines += ["", "### Terms", "", version.terms_markdown.strip()]
     return "\n".join(lines)

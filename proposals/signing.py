@@ -184,14 +184,7 @@ def accept_proposal(*, proposal: Proposal, signer: SignerInput, version_id, sele
             f"This version no longer matches what was sent, so it cannot be signed. Contact "
             f"{locked.workspace.name}."
         )
-    optional = {i.pk for i in version.ordered_items() if i.optional}
-    chosen = set()
-    for raw in selected_item_ids or []:
-        try:
-            chosen.add(int(raw))
-        except (TypeError, ValueError):
-            continue
-    chosen &= optional
+    chosen = version.optional_selection(selected_item_ids)
     totals = version.totals_for(chosen)
     items = version.chosen_items(chosen)
     chosen_items = [

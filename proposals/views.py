@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import staff_required
 from accounts.models import Client
 from core.errors import ServiceError
-from core.http import client_ip
+from core.http import client_ip, is_id
 from core.types import StaffRequest
 from files import views as file_views
 from files.policies import accepts_uploads
@@ -69,7 +69,7 @@ def _upload(request: StaffRequest, form: ContractForm):
 def contract_create(request: StaffRequest) -> HttpResponse:
     initial = {}
     client_id = request.GET.get("client", "")
-    if client_id.isdigit() and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists():
+    if is_id(client_id) and Client.objects.for_workspace(request.workspace).filter(pk=client_id).exists():
         initial["client"] = int(client_id)
     form = ContractForm(
         request.POST or None, request.FILES or None, workspace=request.workspace, initial=initial

@@ -76,7 +76,9 @@ def closed_message(proposal: Proposal) -> str:
     return "This proposal cannot be accepted or declined right now."
 
 
-def _freeze(version: ProposalVersion, *, actor: User, ip: str | None, user_agent: str) -> None:
+def _freeze(
+    version: ProposalVersion, *, actor: User, ip: str | None, user_agent: str, expires_on: date | None
+) -> None:
     """Send-time stamp and the content hash, computed from the stored rows; after this the version is
     frozen for good (the model refuses any further save)."""
     version = ProposalVersion.objects.get(pk=version.pk)  # stored values, as any later recompute sees them
@@ -85,6 +87,7 @@ def _freeze(version: ProposalVersion, *, actor: User, ip: str | None, user_agent
     version.sent_by = actor
     version.sent_ip = ip
     version.sent_user_agent = (user_agent or "")[:500]
+    version.expires_on = expires_on  # the date it went out with (the draft's own, or the one sent instead)
     version.save()
 
 
@@ -129,7 +132,7 @@ def send_proposal(
     locked.create_invoice_on_accept = create_invoice
     now = timezone.now()
     if draft is not None:
-        _freeze(draft, actor=actor, ip=ip, user_agent=user_agent)
+        _freeze(draft, actor=actor, ip=ip, user_agent=user_agent, expires_on=expires_on)
         draft.refresh_from_db()
         first = locked.current_version_id is None
         locked.current_version = draft

@@ -28,3 +28,19 @@ def money(amount, currency: str = "EUR") -> str:
     from core.money import format_money
 
     return format_money(amount, currency or "EUR")
+
+
+@register.filter
+def percent(rate) -> str:
+    """`{{ version.deposit_percent|percent }}` → "30%" (core.money.format_percent: never "3E+1%")."""
+    from core.money import format_percent
+
+    return format_percent(rate)
+
+
+@register.filter
+def plain_number(value) -> str:
+    """`{{ line.quantity|plain_number }}` → "10" for 10.00 (`.normalize` would print "1E+1")."""
+    from core.money import format_number
+
+    return "" if value is None else format_number(value)

@@ -49,9 +49,36 @@ class ContractFrozenError(RuntimeError):
     """A signed contract's content was about to change."""
 
 
+# The same, as `QuerySet.update()` keywords may name them (a foreign key by its name or its column).
+_FROZEN_UPDATE_KEYS = frozenset(
+    {*FROZEN_WHEN_SIGNED, "signed_at", "workspace", "workspace_id"}
+    | {name.removesuffix("_id") for name in FROZEN_WHEN_SIGNED}
+)
+
+
 class ContractQuerySet(models.QuerySet):
     def for_workspace(self, workspace) -> ContractQuerySet:
         return self.filter(workspace=workspace)
+
+    def update(self, **kwargs):
+        """`save()` guards one contract; this guards the bulk path (and `bulk_update`, which comes here):
+        a signed contract's content and signature date cannot change (its status still may: it can end)."""
+        if _FROZEN_UPDATE_KEYS & set(kwargs) and self.filter(signed_at__isnull=False).exists():
+            raise ContractFrozenError("This contract is signed: its content can no longer change.")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        # Checked before Django opens its transaction (the refusal then leaves the caller's one usable).
+        objs = list(objs)
+        pks = [o.pk for o in objs if o.pk]
+        if _FROZEN_UPDATE_KEYS & set(fields) and self.filter(pk__in=pks, signed_at__isnull=False).exists():
+            raise ContractFrozenError("This contract is signed: its content can no longer change.")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def delete(self):
+        if self.filter(signed_at__isnull=False).exists():
+            raise ContractFrozenError("A signed contract is a record: it cannot be deleted.")
+        return super().delete()
 
     def for_contact(self, contact) -> ContractQuerySet:
         if contact.revoked_at is not None:
@@ -113,6 +140,11 @@ class Contract(models.Model):
                     raise ContractFrozenError("This contract is signed: its content can no longer change.")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        if self.pk and Contract.objects.filter(pk=self.pk, signed_at__isnull=False).exists():
+            raise ContractFrozenError("A signed contract is a record: it cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
     @property
     def client_visible(self) -> bool:
         return self.status in CLIENT_VISIBLE and bool(self.current_file_id or self.body_markdown)
@@ -144,6 +176,19 @@ class ContractFileQuerySet(models.QuerySet):
     def for_contact(self, contact) -> ContractFileQuerySet:
         return self.filter(contract__in=Contract.objects.for_contact(contact))
 
+    def update(self, **kwargs):
+        if self.filter(contract__signed_at__isnull=False).exists():
+            raise ContractFrozenError("The files of a signed contract are a record: they cannot change.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if (
+            self.filter(contract__signed_at__isnull=False).exists()
+            or Contract.objects.filter(current_file__in=self).exists()
+        ):
+            raise ContractFrozenError("A contract's current or signed file cannot be deleted.")
+        return super().delete()
+
 
 class ContractFile(StoredFile):
     """A PDF of a contract. A replacement keeps the earlier file on record; the contract points at the
@@ -155,3 +200,18 @@ class ContractFile(StoredFile):
 
     class Meta(StoredFile.Meta):
         pass
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk and ContractFile.objects.filter(pk=self.pk, contract__signed_at__isnull=False).exists():
+            raise ContractFrozenError("The files of a signed contract are a record: they cannot change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        """A file the contract points at, or any file of a signed contract, stays: the signature's
+        evidence names it."""
+        if self.pk and (
+            Contract.objects.filter(current_file_id=self.pk).exists()
+            or Contract.objects.filter(pk=self.contract_id, signed_at__isnull=False).exists()
+        ):
+            raise ContractFrozenError("A contract's current or signed file cannot be deleted.")
+        return super().delete(*args, **kwargs)

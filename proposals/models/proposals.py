@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 
 from django.conf import settings
 from django.db import models
@@ -18,8 +19,36 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import portal_open, section_hidden
-from core.money import CURRENCY_CHOICES, HUNDRED, ZERO, PricedLine, Totals, compute_totals, quantize
+from core.http import is_id
+from core.money import (
+    CURRENCY_CHOICES,
+    HUNDRED,
+    ZERO,
+    PricedLine,
+    Totals,
+    compute_totals,
+    format_percent,
+    quantize,
+)
 from proposals.models.contracts import PROPOSALS_SECTION
+
+# Input bounds: forms say them field by field, `proposals.compose.validate_draft` refuses past them and the
+# models refuse to store past them (the database checks the number ranges). They fit billing's caps
+# (billing.models: quantity 99,999,999, unit price 9,999,999,999, 200 lines), so the deposit invoice of any
+# acceptance can be created: 100% invoices the accepted items themselves, a part invoices one line per tax
+# rate whose price is at most the subtotal, which MAX_SUBTOTAL keeps under billing's unit-price cap.
+MAX_TITLE_LENGTH = 200
+MAX_CONTENT_LENGTH = 50_000  # Markdown
+MAX_TERMS_LENGTH = 20_000  # Markdown
+MAX_ITEM_DESCRIPTION_LENGTH = 300
+MAX_ITEMS = 100  # per version
+MAX_QUANTITY = Decimal("99999999")
+MAX_UNIT_PRICE = Decimal("9999999999")
+# The subtotal with every optional item ticked (the most a client can choose), before discount and tax.
+MAX_SUBTOTAL = Decimal("9999999999")
+MAX_PERCENT = Decimal(100)  # tax, discount and deposit percentages: 0 to 100 (a deposit more than 0)
+# Optional-item ids read from one request: a version has at most MAX_ITEMS, the rest is junk.
+MAX_SELECTION_IDS = 2 * MAX_ITEMS
 
 
 class ProposalStatus(models.TextChoices):
@@ -38,6 +67,25 @@ OPEN_STATUSES = (ProposalStatus.SENT, ProposalStatus.VIEWED)
 
 class FrozenVersionError(RuntimeError):
     """A sent version (or one of its items) was about to change. Sent versions are a record."""
+
+
+class ProposalLimitError(ValueError):
+    """A value past the proposals' input bounds (MAX_*) was about to be stored."""
+
+
+def check_item_bounds(item: ProposalItem) -> None:
+    """The model layer's copy of the item bounds (forms and services say them first, with their own
+    messages): nothing that could not be invoiced is stored."""
+    if len(item.description or "") > MAX_ITEM_DESCRIPTION_LENGTH:
+        raise ProposalLimitError(
+            f"An item's description is at most {MAX_ITEM_DESCRIPTION_LENGTH} characters."
+        )
+    if item.quantity is not None and not (ZERO < Decimal(item.quantity) <= MAX_QUANTITY):
+        raise ProposalLimitError(f"An item's quantity is more than 0 and at most {MAX_QUANTITY:,}.")
+    if item.unit_price is not None and not (ZERO <= Decimal(item.unit_price) <= MAX_UNIT_PRICE):
+        raise ProposalLimitError(f"An item's unit price is from 0 to {MAX_UNIT_PRICE:,}.")
+    if item.tax_rate is not None and not (ZERO <= Decimal(item.tax_rate) <= MAX_PERCENT):
+        raise ProposalLimitError("An item's tax rate is a percentage from 0 to 100.")
 
 
 class ProposalQuerySet(models.QuerySet):
@@ -193,6 +241,9 @@ class ProposalVersion(models.Model):
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))  # percent
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
     deposit_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # The expiry date staff chose while composing this version. The proposal's `expires_on` is the live one
+    # (what the client sees); a draft's own date takes over only when the draft is sent.
+    expires_on = models.DateField(null=True, blank=True)
     # Totals with the default selection of optional items (core.money).
     subtotal = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal(0))
     discount = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal(0))
@@ -221,6 +272,18 @@ class ProposalVersion(models.Model):
             models.UniqueConstraint(
                 fields=["proposal"], condition=Q(sent_at__isnull=True), name="uniq_proposal_draft_version"
             ),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=MAX_PERCENT), name="proposal_version_tax_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=MAX_PERCENT),
+                name="proposal_version_discount_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_percent__isnull=True)
+                | Q(deposit_percent__gt=0, deposit_percent__lte=MAX_PERCENT),
+                name="proposal_version_deposit_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -233,6 +296,13 @@ class ProposalVersion(models.Model):
             raise FrozenVersionError(
                 f"Version {self.number} was sent: it cannot change. Edit the proposal to make a new version."
             )
+        for value, limit, what in (
+            (self.title, MAX_TITLE_LENGTH, "title"),
+            (self.content_markdown, MAX_CONTENT_LENGTH, "content"),
+            (self.terms_markdown, MAX_TERMS_LENGTH, "terms"),
+        ):
+            if len(value or "") > limit:
+                raise ProposalLimitError(f"A proposal's {what} is at most {limit:,} characters.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -257,6 +327,19 @@ class ProposalVersion(models.Model):
         cached = getattr(self, "_prefetched_objects_cache", {}).get("items")
         items = list(cached) if cached is not None else list(self.items.all())
         return sorted(items, key=lambda i: (i.position, i.pk or 0))
+
+    def optional_selection(self, raw_ids) -> set[int]:
+        """The optional items of this version among `raw_ids` as posted (strings from a form): ids of
+        required items, of other versions or proposals, duplicates and junk ("abc", "١٢", "1e3", a
+        20-digit number) are ignored. Only the first MAX_SELECTION_IDS values are read."""
+        optional = {i.pk for i in self.ordered_items() if i.optional}
+        chosen = set()
+        for raw in islice(raw_ids or (), MAX_SELECTION_IDS):
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                raw = str(raw)
+            if is_id(raw) and int(raw) in optional:
+                chosen.add(int(raw))
+        return chosen
 
     def default_selection(self) -> set[int]:
         return {i.pk for i in self.ordered_items() if i.optional and i.selected_by_default}
@@ -296,7 +379,7 @@ class ProposalVersion(models.Model):
                 ),
             )
         share = percent / HUNDRED
-        label = f"Deposit {percent.normalize()}% of “{self.title}”"
+        label = f"Deposit {format_percent(percent)} of “{self.title}”"
         lines = []
         taxed = ZERO
         for rate, base, _tax in totals.tax_breakdown:
@@ -308,7 +391,7 @@ class ProposalVersion(models.Model):
         if len(lines) > 1:  # say which part is which
             lines = [
                 PricedLine(
-                    f"{line.description}, work taxed at {Decimal(line.tax_rate).normalize()}%",
+                    f"{line.description}, work taxed at {format_percent(line.tax_rate)}",
                     line.quantity,
                     line.unit_price,
                     line.tax_rate,
@@ -333,8 +416,15 @@ class DepositPlan:
 
 class ProposalItemQuerySet(models.QuerySet):
     def update(self, **kwargs):
+        if {"version", "version_id"} & set(kwargs):
+            raise FrozenVersionError("An item stays in its version: it cannot be moved to another one.")
         if self.filter(version__sent_at__isnull=False).exists():
             raise FrozenVersionError("Items of a sent proposal version cannot change.")
+        if "description" in kwargs and isinstance(kwargs["description"], str):
+            if len(kwargs["description"]) > MAX_ITEM_DESCRIPTION_LENGTH:
+                raise ProposalLimitError(
+                    f"An item's description is at most {MAX_ITEM_DESCRIPTION_LENGTH} characters."
+                )
         return super().update(**kwargs)
 
     def delete(self):
@@ -347,7 +437,20 @@ class ProposalItemQuerySet(models.QuerySet):
         versions = {o.version_id for o in objs}
         if ProposalVersion.objects.filter(pk__in=versions, sent_at__isnull=False).exists():
             raise FrozenVersionError("A sent proposal version cannot gain items.")
+        for obj in objs:
+            check_item_bounds(obj)
+        for version_id in versions:
+            adding = sum(1 for o in objs if o.version_id == version_id)
+            if ProposalItem.objects.filter(version_id=version_id).count() + adding > MAX_ITEMS:
+                raise ProposalLimitError(f"A proposal version has at most {MAX_ITEMS} items.")
         return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if {"version", "version_id"} & set(fields):
+            raise FrozenVersionError("An item stays in its version: it cannot be moved to another one.")
+        for obj in objs:
+            check_item_bounds(obj)
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class ProposalItem(models.Model):
@@ -371,14 +474,34 @@ class ProposalItem(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="proposal_item_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="proposal_item_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity__lte=MAX_QUANTITY), name="proposal_item_quantity_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__lte=MAX_UNIT_PRICE), name="proposal_item_price_max"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.description
 
     def save(self, *args, **kwargs) -> None:
+        stored_version = (
+            ProposalItem.objects.filter(pk=self.pk).values_list("version_id", flat=True).first()
+            if self.pk
+            else None
+        )
+        if stored_version is not None and stored_version != self.version_id:
+            # Moving an item would change a sent version's table (out of it or into it), or carry a line
+            # from one proposal into another: items are made in their version and stay there.
+            raise FrozenVersionError("An item stays in its version: it cannot be moved to another one.")
         if self._version_frozen():
             raise FrozenVersionError("Items of a sent proposal version cannot change.")
+        check_item_bounds(self)
+        if stored_version is None and (
+            ProposalItem.objects.filter(version_id=self.version_id).count() >= MAX_ITEMS
+        ):
+            raise ProposalLimitError(f"A proposal version has at most {MAX_ITEMS} items.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -142,6 +142,12 @@ class SignatureFileQuerySet(models.QuerySet):
     def for_workspace(self, workspace) -> SignatureFileQuerySet:
         return self.filter(signature__workspace=workspace)
 
+    def update(self, **kwargs):
+        raise SignatureRecordError("signature certificates are a record: they never change")
+
+    def delete(self):
+        raise SignatureRecordError("signature certificates are a record: they are never deleted")
+
 
 class SignatureFile(StoredFile):
     """A PDF issued for a signature: the certificate alone, and the document with the certificate
@@ -154,3 +160,12 @@ class SignatureFile(StoredFile):
 
     class Meta(StoredFile.Meta):
         constraints = [models.UniqueConstraint(fields=["signature", "kind"], name="uniq_signature_file_kind")]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and SignatureFile.objects.filter(pk=self.pk).exists():
+            raise SignatureRecordError("signature certificates are a record: they never change")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        # The signature it belongs to is never deleted either, so a certificate is always referenced.
+        raise SignatureRecordError("signature certificates are a record: they are never deleted")

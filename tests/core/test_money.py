@@ -10,6 +10,8 @@ from core.money import (
     PricedLine,
     compute_totals,
     format_money,
+    format_number,
+    format_percent,
     from_minor,
     parse_decimal,
     quantize,
@@ -68,3 +70,48 @@ def test_format_and_filter():
     assert format_money(D("7"), "ISK") == "7.00 ISK"
     rendered = Template("{% load core_tags %}{{ amount|money:'CHF' }}").render(Context({"amount": D("5")}))
     assert rendered == "CHF 5.00"
+
+
+@pytest.mark.parametrize(
+    ("rate", "shown"),
+    [
+        (D("30"), "30%"),
+        (D("30.00"), "30%"),
+        (D("30.00").normalize(), "30%"),  # 3E+1: what a deposit line printed before
+        (D("12.5"), "12.5%"),
+        (D("12.50"), "12.5%"),
+        (D("7.25"), "7.25%"),
+        (D("100"), "100%"),
+        (D("100.00"), "100%"),
+        (D("0"), "0%"),
+        (D("0.00"), "0%"),
+        (D("0.125"), "0.125%"),
+        (D("1E+2"), "100%"),
+        (20, "20%"),
+        ("8.10", "8.1%"),
+    ],
+)
+def test_format_percent_never_scientific(rate, shown):
+    assert format_percent(rate) == shown
+
+
+def test_format_percent_empty_and_filter():
+    assert format_percent(None) == ""
+    rendered = Template("{% load core_tags %}{{ a|percent }} {{ b|percent }}").render(
+        Context({"a": D("30.00").normalize(), "b": D("12.50")})
+    )
+    assert rendered == "30% 12.5%"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (D("10.00"), "10"),
+        (D("10.00").normalize(), "10"),
+        (D("2.50"), "2.5"),
+        (D("0.0010"), "0.001"),
+        (D("0"), "0"),
+    ],
+)
+def test_format_number_plain_digits(value, shown):
+    assert format_number(value) == shown

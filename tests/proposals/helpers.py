@@ -82,3 +82,30 @@ def accept_form(proposal, *items, name: str = "Pat Secret") -> dict:
         "consent_version": consent.CURRENT,
         "signer_name": name,
     }
+
+
+def compose_data(client=None, **extra) -> dict:
+    """The compose page's POST (two items, the second optional)."""
+    data = {
+        "title": "Brand refresh",
+        "currency": "EUR",
+        "content_markdown": "Logo and **palette**.",
+        "terms_markdown": "Half up front.",
+        "tax_rate": "20",
+        "discount_percent": "10",
+        "deposit_percent": "50",
+        "items-TOTAL_FORMS": "2",
+        "items-INITIAL_FORMS": "0",
+        "items-0-description": "Logo",
+        "items-0-quantity": "1",
+        "items-0-unit_price": "1000",
+        "items-1-description": "Guidelines",
+        "items-1-quantity": "2",
+        "items-1-unit_price": "250",
+        "items-1-optional": "on",
+        "action": "save",
+    }
+    if client is not None:
+        data["client"] = client.pk
+    data.update(extra)
+    return data

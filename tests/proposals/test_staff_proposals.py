@@ -12,35 +12,9 @@ from django.utils import timezone
 
 from activity.models import Event
 from proposals.models import Proposal, ProposalStatus
-from tests.proposals.helpers import items_by_name
+from tests.proposals.helpers import compose_data, items_by_name
 
 pytestmark = pytest.mark.django_db
-
-
-def compose_data(client=None, **extra) -> dict:
-    data = {
-        "title": "Brand refresh",
-        "currency": "EUR",
-        "content_markdown": "Logo and **palette**.",
-        "terms_markdown": "Half up front.",
-        "tax_rate": "20",
-        "discount_percent": "10",
-        "deposit_percent": "50",
-        "items-TOTAL_FORMS": "2",
-        "items-INITIAL_FORMS": "0",
-        "items-0-description": "Logo",
-        "items-0-quantity": "1",
-        "items-0-unit_price": "1000",
-        "items-1-description": "Guidelines",
-        "items-1-quantity": "2",
-        "items-1-unit_price": "250",
-        "items-1-optional": "on",
-        "action": "save",
-    }
-    if client is not None:
-        data["client"] = client.pk
-    data.update(extra)
-    return data
 
 
 def test_compose_add_remove_and_live_totals(world, owner_http):

@@ -1,0 +1,140 @@
+"""Uploads are written once: straight into the storage directory, hashed as they stream, then renamed to
+their key. The hash is the stored file's, partial files never outlive a refused or broken upload, and
+S3 (no local directory) still takes the spooled path."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http.multipartparser import MultiPartParser
+from django.urls import reverse
+
+from assessments.models import EvidenceFile
+from files.upload_handlers import (
+    PARTIAL_DIR,
+    UPLOAD_CHUNK_BYTES,
+    SizeLimitUploadHandler,
+    StoragePartialFile,
+    StreamToStorageUploadHandler,
+)
+from tests.conftest import portal_client
+
+pytestmark = pytest.mark.django_db
+
+PDF_HEAD = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+BIG_PDF = PDF_HEAD + bytes(range(256)) * (3 * UPLOAD_CHUNK_BYTES // 256)  # several 1 MB chunks
+BOUNDARY = "bench-boundary-7MA4YWxkTrZu0gW"
+
+
+def _partials() -> list[Path]:
+    folder = Path(settings.MEDIA_ROOT) / PARTIAL_DIR
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def _upload(http, ev, name: str, content: bytes):
+    url = reverse("portal:request-upload", kwargs={"slug": "alpha", "request_id": ev.request.pk})
+    return http.post(url, {"file": SimpleUploadedFile(name, content)}, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+
+
+def _multipart(content: bytes) -> bytes:
+    return (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="e.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+
+
+def _meta(body_length: int) -> dict:
+    return {"CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}", "CONTENT_LENGTH": str(body_length)}
+
+
+def test_upload_is_hashed_while_streaming_and_stored_by_rename(world, ev, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # past this, the file streams to disk
+    response = _upload(portal_client(world.contact), ev, "scan.pdf", BIG_PDF)
+    assert response.status_code == 200, response.content[:300]
+    record = EvidenceFile.objects.get()
+    assert record.sha256 == hashlib.sha256(BIG_PDF).hexdigest() and record.size == len(BIG_PDF)
+    assert record.content_type == "application/pdf" and record.original_name == "scan.pdf"
+    with default_storage.open(record.file.name, "rb") as stored:
+        assert hashlib.sha256(stored.read()).hexdigest() == record.sha256  # the hash is the stored file's
+    assert not record.file.name.startswith(PARTIAL_DIR) and "scan" not in record.file.name
+    assert _partials() == []  # renamed away, nothing left behind
+
+
+def test_handler_hash_equals_the_written_file(settings):
+    body = _multipart(BIG_PDF)
+    handler = StreamToStorageUploadHandler()
+    parser = MultiPartParser(_meta(len(body)), io.BytesIO(body), [handler])
+    _, files = parser.parse()
+    upload = files["file"]
+    assert isinstance(upload, StoragePartialFile)
+    assert Path(upload.temporary_file_path()).parent == Path(settings.MEDIA_ROOT) / PARTIAL_DIR
+    assert Path(upload.temporary_file_path()).read_bytes() == BIG_PDF
+    assert upload.streamed_hasher.hexdigest() == hashlib.sha256(BIG_PDF).hexdigest()
+    assert upload.size == upload.streamed_hasher.size == len(BIG_PDF)
+    upload.close()
+    assert _partials() == []  # closing a file that was never stored deletes it
+
+
+def test_refused_upload_leaves_no_partial_file(world, ev, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    html = b"<!DOCTYPE html><html><script>alert(1)</script></html>" + b" " * 50_000
+    response = _upload(portal_client(world.contact), ev, "report.pdf", html)
+    assert "HTML, SVG and XML" in response.content.decode()
+    assert not EvidenceFile.objects.exists()
+    assert _partials() == []  # the request's files are closed (deleted) when the response ends
+
+
+def test_oversized_upload_skipped_mid_stream_leaves_no_partial_file(world, ev, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = UPLOAD_CHUNK_BYTES + 10  # passed during the second chunk
+    response = _upload(portal_client(world.contact), ev, "big.pdf", BIG_PDF)
+    assert response.status_code == 413 and "larger than" in response.content.decode()
+    assert not EvidenceFile.objects.exists()
+    assert _partials() == []
+
+
+class _BrokenStream(io.BytesIO):
+    """A request body whose connection drops after `limit` bytes (the client went away)."""
+
+    def __init__(self, data: bytes, limit: int):
+        super().__init__(data)
+        self.limit = limit
+
+    def read(self, size=-1):
+        if self.tell() >= self.limit:
+            raise OSError("connection reset by peer")
+        return super().read(size)
+
+
+def test_aborted_upload_leaves_no_partial_file():
+    body = _multipart(BIG_PDF)
+    handlers = [SizeLimitUploadHandler(), StreamToStorageUploadHandler()]
+    parser = MultiPartParser(_meta(len(body)), _BrokenStream(body, 2 * UPLOAD_CHUNK_BYTES), handlers)
+    with pytest.raises(OSError, match="connection reset"):
+        parser.parse()
+    assert len(_partials()) == 1 and _partials()[0].stat().st_size > 0  # half-received, still open
+    del parser, handlers  # the request ends: its handlers and their open file go with it
+    gc.collect()
+    assert _partials() == []
+
+
+def test_s3_storage_takes_the_spooled_path(world, ev, settings, s3_storage):
+    s3, bucket = s3_storage
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = _upload(portal_client(world.contact), ev, "scan.pdf", BIG_PDF)
+    assert response.status_code == 200, response.content[:300]
+    record = EvidenceFile.objects.get()
+    assert record.sha256 == hashlib.sha256(BIG_PDF).hexdigest() and record.size == len(BIG_PDF)
+    assert s3.get_object(Bucket=bucket, Key=record.file.name)["Body"].read() == BIG_PDF
+    assert _partials() == []
