@@ -59,8 +59,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# `make bench` runs every bench module; `make bench BENCH=throughput` only the one named. The throughput
+# bench drives pages with wrk (Debian's package, installed when missing).
+BENCH ?=
 bench: install services
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python bench/run.py
+	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python bench/run.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts db.sqlite3 media
