@@ -127,17 +127,18 @@ def contact_assessments(contact) -> QuerySet[Assessment]:
     )
 
 
-def contact_summary(contact) -> Summary:
-    agg = EvidenceRequest.objects.for_contact(contact).aggregate(
-        total=Count("id"),
-        open=Count("id", filter=Q(status=Status.OPEN)),
-        submitted=Count("id", filter=Q(status=Status.SUBMITTED)),
-        under_review=Count("id", filter=Q(status=Status.UNDER_REVIEW)),
-        accepted=Count("id", filter=Q(status=Status.ACCEPTED)),
-        changes_requested=Count("id", filter=Q(status=Status.CHANGES_REQUESTED)),
-        waived=Count("id", filter=Q(status=Status.WAIVED)),
+def summary_of(cards: list[Assessment]) -> Summary:
+    """The contact's totals from their assessments' per-status counts (`contact_assessments`, counted in
+    SQL): the same requests as `contact_summary`, without a second query over them."""
+    return Summary(
+        total=sum(a.total for a in cards),
+        open=sum(a.n_open for a in cards),
+        submitted=sum(a.n_submitted for a in cards),
+        under_review=sum(a.n_under_review for a in cards),
+        accepted=sum(a.n_accepted for a in cards),
+        changes_requested=sum(a.n_changes_requested for a in cards),
+        waived=sum(a.n_waived for a in cards),
     )
-    return Summary(**agg)
 
 
 def staff_inbox(workspace) -> QuerySet[EvidenceRequest]:
@@ -210,7 +211,7 @@ def dashboard_context(contact) -> dict:
     ):
         return {}
     return {
-        "summary": contact_summary(contact),
+        "summary": summary_of(cards),
         "assessment_cards": cards,
         "attention": needs_attention(contact),
     }

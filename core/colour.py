@@ -6,6 +6,8 @@ unreadable on white; buttons need a text colour that reads on the accent. These 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 MIN_TEXT_CONTRAST = 4.5
 
 
@@ -34,6 +36,9 @@ def mix(a: str, b: str, weight: float) -> str:
     return _hex(tuple(x + (y - x) * weight for x, y in zip(ra, rb, strict=True)))  # type: ignore[arg-type]
 
 
+@lru_cache(
+    maxsize=512
+)  # pure, and asked for on every page of a branded workspace (base.html): a few per page
 def readable_on(accent: str, surfaces: tuple[str, ...], minimum: float = MIN_TEXT_CONTRAST) -> str:
     """The accent itself if it reads on every surface; else the least change toward black (on light
     surfaces) or white (on dark ones) that does."""
@@ -45,6 +50,7 @@ def readable_on(accent: str, surfaces: tuple[str, ...], minimum: float = MIN_TEX
     return toward
 
 
+@lru_cache(maxsize=512)
 def text_on(accent: str) -> str:
     """Black or white, whichever contrasts more with the accent (button labels)."""
     return "#111111" if contrast(accent, "#111111") >= contrast(accent, "#ffffff") else "#ffffff"
