@@ -9,6 +9,7 @@ only Stripe's webhook (or the reconcile) does, after reading the session again.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,8 @@ from billing.stripe_client import application_fee_percent, on_account, payments_
 from core.errors import ServiceError
 from core.http import absolute_url
 from core.money import HUNDRED, from_minor, quantize, to_minor
+
+logger = logging.getLogger(__name__)
 
 # Stripe keeps an idempotency key for 24 hours and a session open for 24 hours: reuse well inside both.
 REUSE_WINDOW = timedelta(hours=20)
@@ -229,3 +232,70 @@ def _expire_older(attempt: CheckoutAttempt) -> None:
         CheckoutAttempt.objects.filter(pk=other.pk, status=AttemptStatus.OPEN).update(
             status=AttemptStatus.EXPIRED, updated_at=timezone.now()
         )
+
+
+# No answer, or one that says "later": the task retries (billing.payment_tasks).
+RETRYABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+
+
+def expire_sessions_nobody_should_pay(invoice_id: int) -> dict[str, int]:
+    """Expire, on Stripe, the open Checkout Sessions of an invoice that no longer owes their amount (it was
+    voided, credited or paid meanwhile): a contact holding one in another tab would otherwise pay for
+    nothing and the payment would only become a mismatch for staff. Idempotent: an attempt already
+    expired or settled is skipped, a session Stripe says is no longer open is read again and its attempt
+    moved on, and a session that is missing or on an account we lost is left to Stripe's own expiry.
+
+    Raises a RETRYABLE error when Stripe did not answer (the task retries); returns counts per outcome."""
+    counts: dict[str, int] = {}
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    if invoice is None:
+        return counts
+    due_minor = to_minor(invoice.amount_due, invoice.currency) if invoice.is_payable else 0
+    attempts = (
+        CheckoutAttempt.objects.filter(
+            invoice_id=invoice_id, status__in=(AttemptStatus.CREATING, AttemptStatus.OPEN)
+        )
+        .exclude(session_id=None)
+        .filter(amount_minor__gt=due_minor)  # a session for what is still owed stays payable
+    )
+    client = stripe_client()
+    for attempt in attempts:
+        options = on_account(attempt.stripe_account)
+        try:
+            client.v1.checkout.sessions.expire(attempt.session_id, options=options)
+            outcome = "expired"
+        except stripe.InvalidRequestError as exc:
+            # Stripe refuses to expire a session that is no longer open ("Only Checkout Sessions with a
+            # status in ["open"] can be expired"): its own state is read instead.
+            if exc.http_status == 404:
+                outcome = "missing"  # gone from the account: nobody can pay it
+            else:
+                outcome = _not_open(client, attempt, options)
+        except stripe.PermissionError:
+            outcome = "no access"  # the account was disconnected: Stripe expires the session in 24 hours
+        except RETRYABLE:
+            raise
+        except stripe.StripeError as exc:
+            logger.warning("session %s of attempt %s not expired: %s", attempt.session_id, attempt.pk, exc)
+            outcome = "error"
+        if outcome in ("expired", "missing", "already expired"):
+            CheckoutAttempt.objects.filter(
+                pk=attempt.pk, status__in=(AttemptStatus.CREATING, AttemptStatus.OPEN)
+            ).update(status=AttemptStatus.EXPIRED, updated_at=timezone.now())
+        counts[outcome] = counts.get(outcome, 0) + 1
+    if counts:
+        logger.info("invoice %s: open Checkout Sessions expired: %s", invoice_id, counts)
+    return counts
+
+
+def _not_open(client, attempt: CheckoutAttempt, options: dict) -> str:
+    """Stripe refused to expire the session: read it. Expired meanwhile, or complete (a payment made on it
+    comes through the webhook or the reconcile, a mismatch if the invoice no longer owes it)."""
+    try:
+        session = client.v1.checkout.sessions.retrieve(attempt.session_id, options=options).to_dict()
+    except RETRYABLE:
+        raise
+    except stripe.StripeError as exc:
+        logger.warning("session %s of attempt %s not read: %s", attempt.session_id, attempt.pk, exc)
+        return "error"
+    return "already expired" if session.get("status") == "expired" else "already complete"

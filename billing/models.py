@@ -121,6 +121,26 @@ class BillingSettings(models.Model):
                 value.format(year=2026)
             except (KeyError, IndexError, ValueError) as exc:
                 raise ValidationError({name: "Only {year} may appear in braces."}) from exc
+        if prefixes_overlap(self.invoice_prefix, self.credit_note_prefix):
+            raise ValidationError(
+                {
+                    "credit_note_prefix": "Use a credit-note prefix that is not the invoice prefix, nor its start, nor starts with it "
+                    "the invoice prefix (say INV- and CN-): otherwise an invoice and a credit note can "
+                    "carry the same number."
+                }
+            )
+
+
+def prefixes_overlap(invoice_prefix: str, credit_note_prefix: str) -> bool:
+    """True when one prefix, as rendered for a year, is the start of the other (or they are equal): then
+    a number of one series can also be a number of the other ("INV-" + 2026-0001 and "INV-2026-" + 0001).
+    Rendered for two years, since "{year}" on one side only can line up with literal digits on the other."""
+    for year in (2026, 2099):
+        a = invoice_prefix.replace("{year}", str(year))
+        b = credit_note_prefix.replace("{year}", str(year))
+        if a.startswith(b) or b.startswith(a):
+            return True
+    return False
 
 
 # --- invoices ------------------------------------------------------------------------------------------

@@ -268,18 +268,42 @@ class MismatchReason(models.TextChoices):
     CURRENCY = "currency", "Currency differs from the invoice"
     NOT_OWED = "not_owed", "The invoice no longer owes this amount"
     REFUSED = "refused", "The invoice refused the payment"
+    # Refunds (kind "refund"): reported by Stripe, not applied to the invoice.
+    REFUND_AMOUNT = "refund_amount", "The refund does not add up with the payment"
+    REFUND_CURRENCY = "refund_currency", "The refund is in another currency than the payment"
+    REFUND_REFUSED = "refund_refused", "The invoice refused the refund"
+    REFUND_FAILED = "refund_failed", "Stripe says a recorded refund failed"
+    UNKNOWN_PAYMENT = "unknown_payment", "A refund of a payment not recorded here"
+
+
+class MismatchKind(models.TextChoices):
+    PAYMENT = "payment", "Payment"
+    REFUND = "refund", "Refund"
+
+
+class PaymentMismatchQuerySet(WorkspaceScoped):
+    def unresolved(self) -> PaymentMismatchQuerySet:
+        return self.filter(resolved_at__isnull=True)
 
 
 class PaymentMismatch(models.Model):
-    """A paid Checkout Session that was not applied to its invoice: staff decide (refund it in Stripe, or
-    settle the invoice by hand). One per session."""
+    """Money Stripe reports that was not applied to its invoice, for staff to decide: a paid Checkout
+    Session (one per session: refund it in Stripe, or settle the invoice by hand), or a refund (one per
+    Stripe refund: it does not add up, the invoice refused it, it failed after being recorded, or its
+    payment is not ours on record). Staff mark one reviewed with a note (`resolved_at`)."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(
         "billing.Invoice", on_delete=models.CASCADE, related_name="payment_mismatches"
     )
+    kind = models.CharField(max_length=10, choices=MismatchKind.choices, default=MismatchKind.PAYMENT)
     attempt = models.ForeignKey(CheckoutAttempt, null=True, blank=True, on_delete=models.SET_NULL)
-    checkout_session_id = models.CharField(max_length=255, unique=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="mismatches"
+    )
+    # A payment mismatch names its session, a refund mismatch its refund (each unique: recorded once).
+    checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     payment_intent_id = models.CharField(max_length=255, blank=True)
     stripe_account = models.CharField(max_length=255)
     event_id = models.CharField(max_length=255, blank=True)
@@ -290,15 +314,34 @@ class PaymentMismatch(models.Model):
     paid_currency = models.CharField(max_length=3)
     detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True, max_length=1000)
 
-    objects = WorkspaceScoped.as_manager()
+    objects = PaymentMismatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "payment mismatches"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(checkout_session_id__isnull=False) | Q(stripe_refund_id__isnull=False),
+                name="billing_mismatch_names_session_or_refund",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Mismatch on {self.checkout_session_id} ({self.reason})"
+        return f"Mismatch on {self.checkout_session_id or self.stripe_refund_id} ({self.reason})"
+
+    @property
+    def is_refund(self) -> bool:
+        return self.kind == MismatchKind.REFUND
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
 
     @property
     def expected(self) -> Decimal:

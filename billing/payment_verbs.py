@@ -19,4 +19,11 @@ def register_verbs() -> None:
             section=INVOICES_SECTION,
             on_target="received a payment that needs review",
         ),
+        Verb(
+            "payment.mismatch_resolved",
+            "reviewed a payment mismatch on invoice",
+            audience=STAFF,
+            section=INVOICES_SECTION,
+            on_target="reviewed a payment mismatch",
+        ),
     )

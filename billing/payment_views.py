@@ -12,11 +12,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
-from billing import connect
+from billing import connect, payments
 from billing.payment_models import AccountState, Payment, PaymentMismatch
 from billing.stripe_client import allow_stripe_redirects, application_fee_percent, payments_configured
 from core.errors import ServiceError
@@ -55,7 +56,9 @@ def _page(request: StaffRequest) -> HttpResponse:
             "account": account,
             "state": account.state if account else AccountState.NOT_CONNECTED,
             "is_owner": connect.is_owner(request.user, ws),
-            "mismatches": PaymentMismatch.objects.for_workspace(ws).select_related("invoice__client")[:50],
+            "mismatches": PaymentMismatch.objects.for_workspace(ws)
+            .unresolved()
+            .select_related("invoice__client")[:50],
             "payments": Payment.objects.for_workspace(ws).select_related("invoice__client", "contact")[:50],
             "fee_percent": application_fee_percent(),
         },
@@ -123,3 +126,20 @@ def stripe_return(request: StaffRequest) -> HttpResponse:
             message = STATE_MESSAGES.get(record.state, "")
             (messages.success if record.can_take_payments else messages.warning)(request, message)
     return _page(request)
+
+
+@require_POST
+@staff_required
+def mismatch_resolve(request: StaffRequest, invoice_id: int, mismatch_id: int) -> HttpResponse:
+    """Mark a payment mismatch of the invoice reviewed, with a note (any staff member, as the invoice's
+    other actions). The mismatch is looked up within the invoice of this workspace: 404 otherwise."""
+    mismatch = get_object_or_404(
+        PaymentMismatch.objects.for_workspace(request.workspace), pk=mismatch_id, invoice_id=invoice_id
+    )
+    try:
+        payments.resolve_mismatch(mismatch=mismatch, actor=request.user, note=request.POST.get("note", ""))
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Marked reviewed.")
+    return redirect(reverse("billing:invoice-detail", args=[invoice_id]) + "#card-payments")

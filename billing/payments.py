@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+import stripe
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ from billing.payment_models import (
     AttemptStatus,
     CheckoutAttempt,
     EventOutcome,
+    MismatchKind,
     MismatchReason,
     Payment,
     PaymentMismatch,
@@ -41,6 +43,8 @@ from billing.payment_models import (
 )
 from billing.services import PaymentRefused, apply_payment, apply_refund
 from billing.stripe_client import on_account, stripe_client
+from core.errors import ServiceError
+from core.http import is_id
 from core.money import from_minor, to_minor
 
 logger = logging.getLogger(__name__)
@@ -220,26 +224,65 @@ def _paid(attempt: CheckoutAttempt, facts: SessionFacts, event_id: str) -> str:
 
 
 def fetch_refunds(payment: Payment) -> list[dict]:
-    """The succeeded refunds of a payment's charge, as Stripe lists them now."""
+    """The refunds of a payment's charge as Stripe lists them now (every status: `sync_refunds` applies
+    the succeeded ones and reports a failed one it had applied)."""
     client = stripe_client()
     listing = client.v1.refunds.list(
         {"charge": payment.charge_id, "limit": 100}, options=on_account(payment.stripe_account)
     )
-    refunds = [refund.to_dict() for refund in listing.auto_paging_iter()]
-    return [refund for refund in refunds if refund.get("status") == "succeeded"]
+    return [refund.to_dict() for refund in listing.auto_paging_iter()]
 
 
-def sync_refunds(*, payment: Payment, refunds: list[dict]) -> str:
-    """Record each refund not seen yet and apply it to the invoice. Call inside a transaction."""
+FAILED_REFUND_STATUSES = {"failed", "canceled"}
+
+
+def sync_refunds(*, payment: Payment, refunds: list[dict], event_id: str = "") -> str:
+    """Record each succeeded refund not seen yet and apply it to the invoice. Call inside a transaction.
+
+    A refund that cannot be applied is a `PaymentMismatch` for staff, never an error and never a guess:
+    another currency, an amount past what is left of the payment, an invoice that refuses it (staff had
+    recorded it by hand, say), or one Stripe now says failed after we applied it (the money stayed with
+    the firm)."""
     payment = Payment.objects.select_for_update(of=("self",)).select_related("invoice").get(pk=payment.pk)
     known = set(Refund.objects.filter(payment=payment).values_list("stripe_refund_id", flat=True))
     outcome = EventOutcome.NO_CHANGE
+
+    def mismatch(data: dict, reason: str, detail: str) -> None:
+        nonlocal outcome
+        refund_mismatch(payment=payment, refund=data, reason=reason, detail=detail, event_id=event_id)
+        outcome = EventOutcome.MISMATCH
+
     for data in sorted(refunds, key=lambda r: (r.get("created") or 0, r["id"])):
-        if data["id"] in known or (data.get("currency") or "").upper() != payment.currency:
+        status = data.get("status")
+        if status in FAILED_REFUND_STATUSES:
+            if data["id"] in known:
+                mismatch(
+                    data,
+                    MismatchReason.REFUND_FAILED,
+                    f"Refund {data['id']} was recorded, then Stripe reported it {status}: the money did "
+                    "not go back to the client.",
+                )
             continue
-        amount = int(data.get("amount") or 0)
-        if amount <= 0 or payment.amount_refunded_minor + amount > payment.amount_minor:
-            continue  # Stripe never refunds more than the charge; a row that says so is not ours to apply
+        if status != "succeeded" or data["id"] in known:
+            continue  # pending: applied once it succeeds
+        currency = (data.get("currency") or "").upper()
+        if currency != payment.currency:
+            mismatch(
+                data,
+                MismatchReason.REFUND_CURRENCY,
+                f"Refund {data['id']} is in {currency or '?'}; the payment was in {payment.currency}.",
+            )
+            continue
+        amount = _minor(data.get("amount"))
+        left = payment.amount_minor - payment.amount_refunded_minor
+        if amount is None or amount <= 0 or amount > left:
+            mismatch(
+                data,
+                MismatchReason.REFUND_AMOUNT,
+                f"Refund {data['id']} of {data.get('amount')!r} minor units; {left} of the payment's "
+                f"{payment.amount_minor} were left to refund.",
+            )
+            continue
         Refund.objects.create(
             workspace=payment.workspace,
             payment=payment,
@@ -262,15 +305,130 @@ def sync_refunds(*, payment: Payment, refunds: list[dict]) -> str:
                     method="stripe",
                 )
         except PaymentRefused as exc:
-            # The money went back all the same (say staff had already recorded this refund by hand): the
-            # refund stays on record with its payment, the invoice is left as staff set it.
+            # The money went back all the same: the refund stays on record with its payment, the invoice
+            # is left as staff set it, and staff are asked to look.
             logger.warning(
                 "refund %s recorded but not applied to invoice %s: %s", data["id"], payment.invoice_id, exc
             )
-            outcome = EventOutcome.MISMATCH
+            mismatch(data, MismatchReason.REFUND_REFUSED, str(exc))
             continue
         outcome = EventOutcome.APPLIED if outcome != EventOutcome.MISMATCH else outcome
     return outcome
+
+
+def _minor(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def refund_mismatch(
+    *,
+    refund: dict,
+    reason: str,
+    detail: str,
+    event_id: str = "",
+    payment: Payment | None = None,
+    invoice: Invoice | None = None,
+    stripe_account: str = "",
+) -> PaymentMismatch:
+    """Record (once per Stripe refund) a refund that was not applied, with an event and a note to staff."""
+    invoice = invoice or payment.invoice
+    expected_minor = payment.amount_minor - payment.amount_refunded_minor if payment else 0
+    mismatch, created = PaymentMismatch.objects.get_or_create(
+        stripe_refund_id=refund["id"],
+        defaults={
+            "workspace_id": invoice.workspace_id,
+            "invoice": invoice,
+            "kind": MismatchKind.REFUND,
+            "payment": payment,
+            "payment_intent_id": (payment.payment_intent_id if payment else "")
+            or _id_of(refund.get("payment_intent")),
+            "stripe_account": payment.stripe_account if payment else stripe_account,
+            "event_id": event_id,
+            "reason": reason,
+            "expected_minor": max(expected_minor, 0),
+            "expected_currency": payment.currency if payment else invoice.currency,
+            "paid_minor": _minor(refund.get("amount")) or 0,
+            "paid_currency": (refund.get("currency") or "").upper()[:3],
+            "detail": detail[:300],
+        },
+    )
+    if created:
+        record_event(
+            workspace=invoice.workspace,
+            client=invoice.client,
+            verb="payment.mismatch",
+            target=invoice,
+            data={
+                "mismatch_id": mismatch.pk,
+                "kind": MismatchKind.REFUND,
+                "reason": reason,
+                "refund": refund["id"],
+                "paid_minor": mismatch.paid_minor,
+                "paid_currency": mismatch.paid_currency,
+            },
+        )
+        outbox.enqueue("billing.payment_mismatch_email", mismatch_id=mismatch.pk)
+    return mismatch
+
+
+def _id_of(value) -> str:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def unknown_payment_refunds(*, account_id: str, charge: dict) -> tuple[Invoice, list[dict]] | None:
+    """A refunded charge with no Payment on record: when Stripe's payment intent (read again, on the
+    account) names an invoice of the account's workspace in our Checkout metadata, that invoice and the
+    charge's succeeded refunds; otherwise None (a charge of the firm's that Portal never took)."""
+    from billing.payment_models import StripeAccount
+
+    record = StripeAccount.objects.filter(account_id=account_id).first()
+    intent_id = _id_of(charge.get("payment_intent"))
+    if record is None or not intent_id or not charge.get("id"):
+        return None
+    client = stripe_client()
+    options = on_account(account_id)
+    try:
+        intent = client.v1.payment_intents.retrieve(intent_id, options=options).to_dict()
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            return None  # not a payment intent of this account: nothing of ours
+        raise
+    metadata = intent.get("metadata") or {}
+    if str(metadata.get("workspace_id") or "") != str(record.workspace_id):
+        return None
+    invoice_id = str(metadata.get("invoice_id") or "")
+    invoice = (
+        Invoice.objects.filter(workspace_id=record.workspace_id, pk=invoice_id).first()
+        if is_id(invoice_id)
+        else None
+    )
+    if invoice is None:
+        return None
+    listing = client.v1.refunds.list({"charge": charge["id"], "limit": 100}, options=options)
+    refunds = [r.to_dict() for r in listing.auto_paging_iter()]
+    return invoice, [r for r in refunds if r.get("status") == "succeeded"]
+
+
+def record_unknown_payment_refunds(
+    *, account_id: str, invoice: Invoice, refunds: list[dict], event_id: str = ""
+) -> str:
+    """Each refund of a payment we have no record of becomes a mismatch (once). Call inside a transaction."""
+    for refund in refunds:
+        refund_mismatch(
+            refund=refund,
+            invoice=invoice,
+            stripe_account=account_id,
+            reason=MismatchReason.UNKNOWN_PAYMENT,
+            detail=f"Stripe refunded charge {refund.get('charge') or '?'}, a payment for {invoice.label} "
+            "that is not recorded here (if the nightly reconcile records it, the refund follows).",
+            event_id=event_id,
+        )
+    return EventOutcome.MISMATCH if refunds else EventOutcome.NO_CHANGE
 
 
 def payment_for_charge(charge: dict) -> Payment | None:
@@ -281,3 +439,44 @@ def payment_for_charge(charge: dict) -> Payment | None:
     if found is None and intent:
         found = Payment.objects.filter(payment_intent_id=intent).first()
     return found
+
+
+# --- staff review ---------------------------------------------------------------------------------------
+
+MAX_RESOLUTION_NOTE = 1000
+
+
+@transaction.atomic
+def resolve_mismatch(*, mismatch: PaymentMismatch, actor, note: str) -> PaymentMismatch:
+    """Staff reviewed a mismatch (refunded it in Stripe, recorded it by hand, or decided it stands) and
+    say what they did. Once only; audited on the invoice's trail. Changes no money: that is done by the
+    invoice's own actions."""
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("Say what was done about it (for example: refunded in Stripe on 3 Dec).")
+    if len(note) > MAX_RESOLUTION_NOTE:
+        raise ServiceError(f"A note is at most {MAX_RESOLUTION_NOTE} characters.")
+    locked = PaymentMismatch.objects.select_for_update().select_related("invoice__client").get(pk=mismatch.pk)
+    if locked.resolved_at is not None:
+        raise ServiceError("This mismatch was already marked reviewed.")
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = actor
+    locked.resolution_note = note
+    locked.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+    invoice = locked.invoice
+    record_event(
+        workspace=invoice.workspace,
+        client=invoice.client,
+        verb="payment.mismatch_resolved",
+        actor_user=actor,
+        target=invoice,
+        data={
+            "mismatch_id": locked.pk,
+            "kind": locked.kind,
+            "reason": locked.reason,
+            "note": note,
+            "invoice_id": invoice.pk,
+            "number": invoice.number,
+        },
+    )
+    return locked

@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 # Sessions live 24 hours and a bank debit clears within days: older attempts are left alone.
 ATTEMPT_MAX_AGE = timedelta(days=14)
+# A payment still "processing" after this long will not clear (a bank debit takes days, not weeks): its
+# attempt is retired once Stripe, asked again, still does not say paid, so the invoice offers Pay again.
+PROCESSING_GIVE_UP = ATTEMPT_MAX_AGE
 # A row still "creating" after this long never got its session (the request died before Stripe answered).
 CREATING_GIVE_UP = timedelta(days=1)
 
@@ -42,6 +45,7 @@ def reconcile_payments(*, refund_days: int = 30, workspace=None) -> Counter:
         except stripe.StripeError as exc:
             logger.warning("reconcile: attempt %s not read from Stripe: %s", attempt.pk, exc)
             counts["errors"] += 1
+    _retire_stuck(now, counts, workspace)
     recent = Payment.objects.filter(paid_at__gte=now - timedelta(days=refund_days)).exclude(charge_id="")
     if workspace is not None:
         recent = recent.for_workspace(workspace)
@@ -56,3 +60,38 @@ def reconcile_payments(*, refund_days: int = 30, workspace=None) -> Counter:
             logger.warning("reconcile: refunds of payment %s not read from Stripe: %s", payment.pk, exc)
             counts["errors"] += 1
     return counts
+
+
+def _retire_stuck(now, counts: Counter, workspace=None) -> None:
+    """Attempts "processing" for longer than PROCESSING_GIVE_UP: read the session once more and apply it
+    (paid after all: a payment like any other); if Stripe still does not say paid, the attempt is failed
+    and logged. One Stripe cannot be asked about stays as it is until the next run."""
+    stuck = CheckoutAttempt.objects.filter(
+        status=AttemptStatus.PROCESSING, created_at__lt=now - PROCESSING_GIVE_UP
+    ).exclude(session_id=None)
+    if workspace is not None:
+        stuck = stuck.for_workspace(workspace)
+    for attempt in stuck.order_by("created_at").iterator():
+        try:
+            facts = payments.fetch_session(attempt)
+        except stripe.StripeError as exc:
+            logger.warning("reconcile: stuck attempt %s not read from Stripe: %s", attempt.pk, exc)
+            counts["errors"] += 1
+            continue
+        with transaction.atomic():
+            outcome = payments.sync_session(attempt=attempt, facts=facts)
+            retired = facts.session.get("payment_status") != "paid" and CheckoutAttempt.objects.filter(
+                pk=attempt.pk, status=AttemptStatus.PROCESSING
+            ).update(status=AttemptStatus.FAILED, updated_at=timezone.now())
+        if retired:
+            logger.warning(
+                "reconcile: attempt %s of invoice %s retired: processing since %s and Stripe still says %s/%s",
+                attempt.pk,
+                attempt.invoice_id,
+                attempt.created_at.isoformat(),
+                facts.session.get("status"),
+                (facts.intent or {}).get("status") or facts.session.get("payment_status"),
+            )
+            counts["retired"] += 1
+        else:
+            counts[outcome] += 1

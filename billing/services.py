@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Client, Contact, User, Workspace
@@ -93,6 +93,22 @@ def _sync(target: Invoice, source: Invoice) -> Invoice:
     for field in Invoice._meta.concrete_fields:
         setattr(target, field.attname, getattr(source, field.attname))
     return target
+
+
+def _expire_checkout_after_commit(invoice: Invoice) -> None:
+    """The invoice owes less than before (void, credit note, payment): once that is committed, expire its
+    open Checkout Sessions for more than it owes now (billing.payment_tasks), so none can still be paid."""
+    from billing.payment_models import AttemptStatus, CheckoutAttempt
+    from billing.payment_tasks import expire_checkout_sessions  # imports billing.payments, which imports us
+
+    open_attempts = CheckoutAttempt.objects.filter(
+        invoice_id=invoice.pk, status__in=(AttemptStatus.CREATING, AttemptStatus.OPEN)
+    ).exclude(session_id=None)
+    if open_attempts.exists():
+        invoice_id = invoice.pk
+        # robust: a broker outage must not turn the committed change into an error page (Stripe expires
+        # the session itself within 24 hours, and a payment on it becomes a mismatch, not a payment).
+        transaction.on_commit(lambda: expire_checkout_sessions.delay(invoice_id), robust=True)
 
 
 # --- drafts --------------------------------------------------------------------------------------------
@@ -275,10 +291,52 @@ def delete_draft(*, invoice: Invoice, actor: User | None) -> None:
 # --- finalise, send, void ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+class NumberClash(ServiceError):
+    """The next number of a series is already taken in the workspace (its prefix or digits were changed
+    so that a series repeats an earlier one). Nothing was finalised or issued: the transaction, the
+    sequence's increment with it, rolled back."""
+
+    def __init__(self, kind: str, number: str = "") -> None:
+        what = f"The next {kind} number, {number}," if number else f"The next {kind} number"
+        undone = "finalised" if kind == "invoice" else "issued"
+        super().__init__(
+            f"{what} is already used in this workspace: the numbering settings were changed so that a "
+            f"series repeats an earlier one. Nothing was {undone}. Change the prefix in Invoice settings, "
+            "then try again."
+        )
+
+
+# The unique constraints behind the series; an IntegrityError naming another constraint is not a clash.
+NUMBER_CONSTRAINTS = {
+    "uniq_invoice_number_per_workspace": "invoice",
+    "uniq_credit_note_number_per_workspace": "credit note",
+}
+
+
+def _clash_kind(exc: IntegrityError) -> str | None:
+    cause = exc.__cause__
+    name = getattr(getattr(cause, "diag", None), "constraint_name", None) or ""
+    if not name:  # another driver: the constraint's name is in the message
+        name = next((n for n in NUMBER_CONSTRAINTS if n in str(exc)), "")
+    return NUMBER_CONSTRAINTS.get(name)
+
+
 def finalise_invoice(*, invoice: Invoice, actor: User | None, send: bool = False) -> Invoice:
     """Number the draft (gap-free, inside this transaction), freeze it with its address snapshots and
-    store its PDF. With `send`, also email it to the client's contacts (after commit)."""
+    store its PDF. With `send`, also email it to the client's contacts (after commit). A number that is
+    already taken is a NumberClash (a ServiceError) with nothing done."""
+    try:
+        return _finalise_invoice(invoice=invoice, actor=actor, send=send)
+    except IntegrityError as exc:
+        # Raced past the check in _finalise_invoice: the atomic block (a savepoint inside a caller's
+        # transaction) is rolled back, so the caller's transaction is still usable.
+        if _clash_kind(exc) != "invoice":
+            raise
+        raise NumberClash("invoice") from exc
+
+
+@transaction.atomic
+def _finalise_invoice(*, invoice: Invoice, actor: User | None, send: bool) -> Invoice:
     locked = _lock(invoice)
     if locked.status != InvoiceStatus.DRAFT:
         raise ServiceError(f"Invoice {locked.number} is already finalised.")
@@ -300,6 +358,8 @@ def finalise_invoice(*, invoice: Invoice, actor: User | None, send: bool = False
         digits=conf.number_digits,
         issue_date=locked.issue_date,
     )
+    if Invoice.objects.filter(workspace_id=locked.workspace_id, number=locked.number).exists():
+        raise NumberClash("invoice", locked.number)
     locked.bill_from_name = conf.from_name or locked.workspace.name
     locked.bill_from_address = conf.bill_from_block()
     locked.bill_to_name = locked.client.name
@@ -400,13 +460,13 @@ def void_invoice(*, invoice: Invoice, actor: User | None, reason: str) -> Invoic
     locked.void_reason = reason
     locked.save(update_fields=["status", "voided_at", "void_reason"])
     _log(locked, "invoice.voided", user=actor, reason=reason)
+    _expire_checkout_after_commit(locked)
     return _sync(invoice, locked)
 
 
 # --- credit notes --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def issue_credit_note(
     *,
     invoice: Invoice,
@@ -416,7 +476,25 @@ def issue_credit_note(
     lines: Sequence[PricedLine] | None = None,
 ) -> CreditNote:
     """Take money off a finalised invoice, by a gross `amount` (tax split in the invoice's proportion) or
-    by `lines` (priced like the invoice: its tax rate and discount). Numbered from its own series."""
+    by `lines` (priced like the invoice: its tax rate and discount). Numbered from its own series; a
+    number already taken is a NumberClash with nothing done."""
+    try:
+        return _issue_credit_note(invoice=invoice, actor=actor, reason=reason, amount=amount, lines=lines)
+    except IntegrityError as exc:
+        if _clash_kind(exc) != "credit note":
+            raise
+        raise NumberClash("credit note") from exc
+
+
+@transaction.atomic
+def _issue_credit_note(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    reason: str,
+    amount: Decimal | None,
+    lines: Sequence[PricedLine] | None,
+) -> CreditNote:
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Give a reason for the credit note (it is printed on it).")
@@ -460,16 +538,19 @@ def issue_credit_note(
         )
     conf = billing_settings(locked.workspace)
     today = timezone.localdate()
+    number = numbering.next_number(
+        kind=numbering.CREDIT_NOTE,
+        workspace_id=locked.workspace_id,
+        prefix=conf.credit_note_prefix,
+        digits=conf.number_digits,
+        issue_date=today,
+    )
+    if CreditNote.objects.filter(workspace_id=locked.workspace_id, number=number).exists():
+        raise NumberClash("credit note", number)
     note = CreditNote.objects.create(
         workspace=locked.workspace,
         invoice=locked,
-        number=numbering.next_number(
-            kind=numbering.CREDIT_NOTE,
-            workspace_id=locked.workspace_id,
-            prefix=conf.credit_note_prefix,
-            digits=conf.number_digits,
-            issue_date=today,
-        ),
+        number=number,
         currency=currency,
         issue_date=today,
         reason=reason,
@@ -513,6 +594,7 @@ def issue_credit_note(
         currency=currency,
         reason=reason,
     )
+    _expire_checkout_after_commit(locked)
     return note
 
 
@@ -594,6 +676,7 @@ def apply_payment(
         method=method,
         amount_due=locked.amount_due,
     )
+    _expire_checkout_after_commit(locked)
     return _sync(invoice, locked)
 
 

@@ -20,6 +20,11 @@ urlpatterns = [
     path(INV + "void", views.invoice_void, name="invoice-void"),
     path(INV + "credit-notes", views.invoice_credit, name="invoice-credit"),
     path(INV + "payments", views.invoice_payment, name="invoice-payment"),
+    path(
+        INV + "mismatches/<int:mismatch_id>/resolve",
+        payment_views.mismatch_resolve,
+        name="invoice-mismatch-resolve",
+    ),
     # The PDF stored at finalise: download, a preview page, and the raw bytes it loads.
     path(INV + "pdf", views.invoice_download, name="invoice-download"),
     path(INV + "preview", views.invoice_preview, name="invoice-preview"),

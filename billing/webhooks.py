@@ -11,7 +11,7 @@
    A failure rolls back both, so Stripe's retry applies it later.
 
 Handled: checkout.session.completed / async_payment_succeeded / async_payment_failed / expired,
-charge.refunded, account.updated, account.application.deauthorized. Other types: recorded, 200.
+charge.refunded, charge.refund.updated (a refund that failed), account.updated, account.application.deauthorized. Other types: recorded, 200.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _plan(event: dict) -> Plan:
     obj = (event.get("data") or {}).get("object") or {}
     if kind in SESSION_EVENTS:
         return _plan_session(event, obj)
-    if kind == "charge.refunded":
+    if kind in ("charge.refunded", "charge.refund.updated"):
         return _plan_refund(event, obj)
     if kind == "account.updated":
         return _plan_account(event, obj)
@@ -143,19 +143,39 @@ def _plan_session(event: dict, obj: dict) -> Plan:
     )
 
 
-def _plan_refund(event: dict, charge: dict) -> Plan:
+def _plan_refund(event: dict, obj: dict) -> Plan:
+    # charge.refunded carries the charge; charge.refund.updated (a refund failed, say) the refund.
+    charge = obj if obj.get("object") != "refund" else {"id": obj.get("charge"), **_intent_of(obj)}
+    if isinstance(charge.get("id"), dict):
+        charge = {**charge, "id": charge["id"].get("id")}
+    account = event.get("account") or ""
     payment = payments.payment_for_charge(charge)
     if payment is None:
-        return Plan(EventOutcome.IGNORED, "not a charge of a payment we recorded")
-    if (event.get("account") or "") != payment.stripe_account:
+        # Ours only if Stripe's payment intent names one of the account's invoices: then staff are told.
+        found = payments.unknown_payment_refunds(account_id=account, charge=charge) if account else None
+        if found is None:
+            return Plan(EventOutcome.IGNORED, "not a charge of a payment we recorded")
+        invoice, refunds = found
+        return Plan(
+            workspace_id=invoice.workspace_id,
+            apply=lambda: payments.record_unknown_payment_refunds(
+                account_id=account, invoice=invoice, refunds=refunds, event_id=event["id"]
+            ),
+        )
+    if account != payment.stripe_account:
         return Plan(EventOutcome.REJECTED, "the event's account is not the payment's", payment.workspace_id)
     if not payment.charge_id:
         payment.charge_id = charge.get("id") or ""
     refunds = payments.fetch_refunds(payment)
     return Plan(
         workspace_id=payment.workspace_id,
-        apply=lambda: payments.sync_refunds(payment=payment, refunds=refunds),
+        apply=lambda: payments.sync_refunds(payment=payment, refunds=refunds, event_id=event["id"]),
     )
+
+
+def _intent_of(refund: dict) -> dict:
+    intent = refund.get("payment_intent")
+    return {"payment_intent": intent} if intent else {}
 
 
 def _plan_account(event: dict, obj: dict) -> Plan:

@@ -24,15 +24,16 @@ def pay_panel(context, invoice) -> dict:
     }
 
 
-@register.inclusion_tag("billing/_invoice_payments.html")
-def invoice_payments(invoice) -> dict:
+@register.inclusion_tag("billing/_invoice_payments.html", takes_context=True)
+def invoice_payments(context, invoice) -> dict:
     """The staff invoice page's card payments (with their refunds) and the mismatches needing review."""
     from billing.payment_models import Payment, PaymentMismatch
 
     return {
+        "csrf_token": context.get("csrf_token"),
         "invoice": invoice,
         "payments": list(
             Payment.objects.filter(invoice=invoice).select_related("contact").order_by("paid_at")
         ),
-        "mismatches": list(PaymentMismatch.objects.filter(invoice=invoice)),
+        "mismatches": list(PaymentMismatch.objects.filter(invoice=invoice).select_related("resolved_by")),
     }

@@ -54,6 +54,8 @@ kwarg_source("invoice_id", lambda w: w.objs.invoice)
 for name in ("billing:invoice-edit", "billing:invoice-delete", "billing:invoice-finalise"):
     kwarg_source("invoice_id", lambda w: w.objs.invoice_draft, url=name)
 kwarg_source("credit_note_id", lambda w: w.objs.credit_note)
+# A payment mismatch is resolved under its own invoice: the paid one of tests/billing/payments/sweep.py.
+kwarg_source("invoice_id", lambda w: w.objs.paid_invoice, url="billing:invoice-mismatch-resolve")
 
 
 def _draft_form(w) -> dict:

@@ -158,3 +158,57 @@ def test_other_pay_states_have_no_wcag_violations(
     axe(staff, "staff payments page")
     shot(staff, "payments-settings-dark")
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("width", "scheme"), [(1280, "light"), (390, "dark")], ids=["desktop-light", "phone-dark"]
+)
+def test_staff_mark_a_refund_mismatch_reviewed(
+    world, live_server, browser, shot, axe, stripe_api, width, scheme
+):
+    """A refund Stripe reported that does not add up is shown on the staff invoice page; staff mark it
+    reviewed with a note (a POST form with its CSRF token), and the page says who did and what."""
+    from django.db import transaction
+
+    from billing import checkout, payments
+    from billing.payment_models import PaymentMismatch
+
+    connect_workspace(world.ws, world.owner, stripe_api)
+    invoice = services.finalise_invoice(invoice=make_draft(world), actor=world.owner)
+    checkout.start_checkout(invoice=invoice, contact=world.contact)
+    attempt = CheckoutAttempt.objects.get(invoice=invoice)
+    stripe_api.pay_session(attempt.session_id)
+    with transaction.atomic():
+        payments.sync_session(attempt=attempt, facts=payments.fetch_session(attempt))
+    payment = Payment.objects.get(invoice=invoice)
+    stripe_api.refund(payment.stripe_account, payment.charge_id, payment.amount_minor + 5000)
+    with transaction.atomic():
+        payments.sync_refunds(payment=payment, refunds=payments.fetch_refunds(payment))
+    mismatch = PaymentMismatch.objects.get()
+
+    phone = width < 640
+    staff = browser.new_context(
+        viewport={"width": width, "height": 844 if phone else 900},
+        is_mobile=phone,
+        has_touch=phone,
+        color_scheme=scheme,
+    ).new_page()
+    staff.goto(f"{live_server.url}/app/login")
+    staff.fill("input[name=username]", world.owner.email)
+    staff.fill("input[name=password]", "correct horse battery")
+    staff.click("button[type=submit]")
+    staff.wait_for_url(re.compile(r".*/app/clients/$"))
+    staff.goto(f"{live_server.url}/app/invoices/{invoice.pk}/")
+    box = staff.locator(f"#mismatch-{mismatch.pk}")
+    expect(box).to_contain_text("Needs review")
+    axe(staff, f"staff invoice, refund mismatch ({scheme})")
+    shot(staff, f"mismatch-open-{scheme}-{width}")
+    box.get_by_label("What was done about it").fill("Refunded the extra 50.00 in Stripe")
+    box.get_by_role("button", name="Mark reviewed").click()
+    expect(staff.locator(f"#mismatch-{mismatch.pk}")).to_contain_text("Marked reviewed by")
+    expect(staff.locator(f"#mismatch-{mismatch.pk}")).to_contain_text("Refunded the extra 50.00 in Stripe")
+    axe(staff, f"staff invoice, mismatch reviewed ({scheme})")
+    shot(staff, f"mismatch-reviewed-{scheme}-{width}")
+    mismatch.refresh_from_db()
+    assert mismatch.resolved_by == world.owner
+    staff.context.close()

@@ -9,7 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import checkout, connect, payments, services
-from billing.payment_models import CheckoutAttempt, Payment, StripeAccount
+from billing.payment_models import (
+    CheckoutAttempt,
+    MismatchKind,
+    MismatchReason,
+    Payment,
+    PaymentMismatch,
+    StripeAccount,
+)
 from tests.billing.conftest import make_draft
 from tests.stripe_standin import running
 from tests.test_outsider_sweep import get_request, kwarg_source, post_data, sweep_fixture
@@ -30,9 +37,25 @@ def payment_objects(world) -> None:
     with transaction.atomic():
         payments.sync_session(attempt=attempt, facts=facts)
     o.payment = Payment.objects.get(invoice=o.paid_invoice)
+    # A refund Stripe reported that did not add up: staff mark it reviewed from the invoice page.
+    o.mismatch = PaymentMismatch.objects.create(
+        workspace=world.ws,
+        invoice=o.paid_invoice,
+        kind=MismatchKind.REFUND,
+        payment=o.payment,
+        stripe_refund_id="re_sweep_secretco",
+        stripe_account=o.payment.stripe_account,
+        reason=MismatchReason.REFUND_AMOUNT,
+        expected_minor=o.payment.amount_minor,
+        expected_currency=o.payment.currency,
+        paid_minor=o.payment.amount_minor + 100,
+        paid_currency=o.payment.currency,
+        detail="Secretco refund larger than the payment",
+    )
 
 
 kwarg_source("payment_id", lambda w: w.objs.payment, url="portal:invoice-receipt")
+kwarg_source("mismatch_id", lambda w: w.objs.mismatch, url="billing:invoice-mismatch-resolve")
 
 
 def _disconnect_a(world, http) -> None:
@@ -43,4 +66,5 @@ def _disconnect_a(world, http) -> None:
 post_data("billing:stripe-connect", lambda w: {}, setup=_disconnect_a)
 post_data("billing:stripe-check", lambda w: {})
 post_data("portal:invoice-pay", lambda w: {})
+post_data("billing:invoice-mismatch-resolve", lambda w: {"note": "Refunded the difference in Stripe"})
 get_request("billing:stripe-return")
