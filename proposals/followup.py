@@ -15,7 +15,7 @@ from accounts.models import Role, User
 from activity import outbox
 from billing import services as billing_services
 from core.errors import ServiceError
-from core.money import format_percent
+from core.money import format_money, format_percent
 from projects import services as project_services
 from projects.models import ProjectStatus
 from proposals.audit import log_proposal_event
@@ -115,7 +115,7 @@ def create_deposit_invoice(proposal: Proposal, signature: Signature, actor: User
         notes=(
             f"Deposit of {format_percent(plan.percent)} on proposal “{version.title}” ({version.label}), accepted "
             f"by {signature.signer_name} on {signature.signed_at:%Y-%m-%d} for "
-            f"{signature.total} {signature.currency} (signature certificate {signature.certificate_id})."
+            f"{format_money(signature.total, signature.currency)} (signature certificate {signature.certificate_id})."
         ),
     )
     proposal.invoice = invoice

@@ -69,13 +69,17 @@ def test_generate_from_an_accepted_proposal_send_and_sign(
     assert (contract.status, sig.signer_name, sig.ip) == (ContractStatus.SIGNED, "Pat Secret", "203.0.113.77")
     assert sig.content_sha256 == canonical.contract_sha256(contract)
     assert [s["step"] for s in sig.timeline] == ["sent", "consent", "signed"]
-    # The certificate is issued, says what was signed, and the contract lists it.
+    # The certificate is issued and says what was signed; the list offers the signed PDF (the contract with
+    # its certificate appended) and the contract's page the certificate alone too.
     record = sig.files.get(kind=SignatureFileKind.CERTIFICATE)
     with record.file.open("rb") as handle:
         text = " ".join(certificates.pdf_text(handle.read()).split())
     assert sig.content_sha256 in text and "Contract signature" in text and contract.title in text
     listing = http.get(reverse("portal:contract-list", kwargs={"slug": "alpha"})).content.decode()
-    assert url("contract-certificate", contract) in listing
+    assert url("contract-document", contract) in listing and "Download signed PDF" in listing
+    assert (
+        url("contract-certificate", contract) in http.get(url("contract-detail", contract)).content.decode()
+    )
     assert http.get(url("contract-certificate", contract)).status_code == 200
     # A second signature is refused, politely.
     again = http.post(url("contract-sign", contract), sign_form(contract), follow=True)
