@@ -267,16 +267,18 @@ def _pages(world) -> list[tuple[str, str, str, str]]:
 
 
 def _load(world, cookies: dict[str, str]) -> None:
-    print(f"\nUnder load: wrk, {CONNECTIONS} connections, {SECONDS} s a page; gunicorn, {WORKERS} workers")
+    print(
+        f"\nUnder load: wrk, {CONNECTIONS} connections, at least {SECONDS} s a page (a slow page longer); gunicorn, {WORKERS} workers"
+    )
     print(f"{'page':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'KB':>7}{'ratio':>8}  target")
     hello_rps, p50, p99, size = wrk(PORT + 1, "/", None)
     print(f"{'bare Django (hello)':<36}{hello_rps:>9.2f}{p50:>9.0f}{p99:>9.0f}{size / 1024:>7.0f}{1:>8.4f}")
     for label, who, path, target in _pages(world):
         rps, p50, p99, size = wrk(PORT, path, cookies.get(who))
         ratio = rps / hello_rps
-        met = f"({_yes(ratio >= float(target[3:]))})" if target.startswith(">= ") else ""
+        met = f" ({_yes(ratio >= float(target[3:]))})" if target.startswith(">= ") else ""
         print(
-            f"{label:<36}{rps:>9.2f}{p50:>9.0f}{p99:>9.0f}{size / 1024:>7.0f}{ratio:>8.4f}  {target} {met}",
+            f"{label:<36}{rps:>9.2f}{p50:>9.0f}{p99:>9.0f}{size / 1024:>7.0f}{ratio:>8.4f}  {target}{met}",
             flush=True,
         )
 
@@ -286,7 +288,7 @@ def _growth(world, cookies: dict[str, str]) -> None:
 
     slug = world.workspace.slug
     seconds = max(2, SECONDS // 2)
-    print(f"\nCost as work grows: one connection, {seconds} s each (p50 is one page's time)")
+    print(f"\nCost as work grows: one connection, at least {seconds} s each (p50 is one page's time)")
     print(f"{'page':<28}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'KB':>7}")
     p50s = {}
     for label in ("portal dashboard", "portal request list"):
