@@ -66,6 +66,7 @@ def test_show_more_appends_the_next_rows_in_place(world, live_server, browser, a
     shot(page, f"request-list-show-more-{width}-{scheme}")
     more.click()
     expect(rows).to_have_count(130)
+    expect(rows.nth(100).locator("a")).to_be_focused()  # keyboard users carry on at the first new row
     expect(page.get_by_role("link", name=re.compile(r"^Show \d+ more$"))).to_have_count(0)
     assert [rows.nth(i).get_attribute("data-requirement") for i in (99, 100, 129)] == [
         "1.100",
