@@ -59,5 +59,14 @@ class RefundAdmin(ReadOnlyAdmin):
 
 @admin.register(PaymentMismatch)
 class PaymentMismatchAdmin(ReadOnlyAdmin):
-    list_display = ("checkout_session_id", "invoice", "reason", "expected_minor", "paid_minor", "created_at")
-    list_filter = ("reason",)
+    list_display = (
+        "__str__",
+        "kind",
+        "invoice",
+        "reason",
+        "expected_minor",
+        "paid_minor",
+        "created_at",
+        "resolved_at",
+    )
+    list_filter = ("kind", "reason")
