@@ -15,7 +15,7 @@ from activity import outbox
 from activity.services import record_event
 from core.errors import ServiceError
 from core.markup import render_markdown
-from core.money import format_money, format_percent
+from core.money import format_money, format_number, format_percent
 from core.services import model_update
 from files.quota import check_quota
 from files.uploads import UploadRejected, inspect_upload, store_upload
@@ -238,7 +238,9 @@ def _proposal_contract_text(proposal: Proposal, signature: Signature) -> str:
     ]
     for item in signature.chosen_items:
         description = item["description"].replace("|", "\\|")
-        lines.append(f"| {description} | {item['quantity']} | {format_money(item['amount'], currency)} |")
+        lines.append(
+            f"| {description} | {format_number(item['quantity'])} | {format_money(item['amount'], currency)} |"
+        )
     lines += [
         "",
         f"Subtotal {format_money(signature.subtotal, currency)}; discount "
