@@ -24,6 +24,7 @@ from assessments.selectors import (
     SORTS,
     annotate_revisions,
     present_requests,
+    request_counts,
     request_history,
     request_list,
     staff_inbox,
@@ -145,7 +146,7 @@ def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse
         edit_url=url_maker("assessments:request-edit", "request_id", assessment_id=assessment.pk),
         for_client=False,
     )
-    counts = Assessment.objects.filter(pk=assessment.pk).aggregate(**status_counts())
+    counts = request_counts(EvidenceRequest.objects.filter(assessment=assessment))
     context = {
         **_access_context(request, assessment),
         "requests": requests_.rows,

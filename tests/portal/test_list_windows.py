@@ -185,12 +185,17 @@ def test_query_count_is_flat_at_30_and_300_rows(world, django_assert_max_num_que
         http.get(url, {"rows": "200", "start": "100"}, **HTMX)
 
 
-def test_overdue_and_labels_match_the_models(world):
+def test_overdue_labels_and_file_counts_match_the_models(world):
+    from tests.factories import EvidenceFileFactory
+
     assessment = seed(world, 40)
+    for n, evidence in enumerate(EvidenceRequest.objects.filter(assessment=assessment)[:4]):
+        EvidenceFileFactory.create_batch(n, request=evidence)
     response = portal_client(world.contact).get(list_url(assessment))
     for r in response.context["requests"]:
         fresh = EvidenceRequest.objects.get(pk=r.pk)
         assert r.overdue == fresh.is_overdue_for_client
         assert r.status_label == fresh.get_status_display()
         assert r.priority_label == fresh.get_priority_display()
+        assert r.file_count == fresh.files.count()
         assert r.url == reverse("portal:request-detail", kwargs={"slug": "alpha", "request_id": r.pk})
