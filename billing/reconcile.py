@@ -62,6 +62,22 @@ def reconcile_payments(*, refund_days: int = 30, workspace=None) -> Counter:
     return counts
 
 
+# A payment intent in one of these has the money, or is about to: never retire its attempt.
+PAID_INTENT_STATUSES = {"succeeded", "requires_capture"}
+
+
+def _says_paid(facts: payments.SessionFacts) -> bool:
+    """Stripe says paid by the session, its payment intent or its charge (they can disagree for a moment
+    while an async payment settles): any one of them keeps the attempt alive."""
+    intent = facts.intent or {}
+    charge = facts.charge or {}
+    return (
+        facts.session.get("payment_status") == "paid"
+        or intent.get("status") in PAID_INTENT_STATUSES
+        or (charge.get("paid") is True and charge.get("status") == "succeeded")
+    )
+
+
 def _retire_stuck(now, counts: Counter, workspace=None) -> None:
     """Attempts "processing" for longer than PROCESSING_GIVE_UP: read the session once more and apply it
     (paid after all: a payment like any other); if Stripe still does not say paid, the attempt is failed
@@ -80,7 +96,7 @@ def _retire_stuck(now, counts: Counter, workspace=None) -> None:
             continue
         with transaction.atomic():
             outcome = payments.sync_session(attempt=attempt, facts=facts)
-            retired = facts.session.get("payment_status") != "paid" and CheckoutAttempt.objects.filter(
+            retired = not _says_paid(facts) and CheckoutAttempt.objects.filter(
                 pk=attempt.pk, status=AttemptStatus.PROCESSING
             ).update(status=AttemptStatus.FAILED, updated_at=timezone.now())
         if retired:

@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE["proposal-expiry"] = {
     "task": "proposals.tasks.expire_proposals",
     "schedule": crontab(hour=0, minute=10),
 }
+# Partial upload files (files/upload_handlers.py) a killed worker left in the storage directory.
+CELERY_BEAT_SCHEDULE["abandoned-uploads"] = {
+    "task": "files.tasks.sweep_abandoned_uploads",
+    "schedule": crontab(minute=40),
+}
 # Anchor every chain head that moved since its last checkpoint (activity.checkpoints).
 CELERY_BEAT_SCHEDULE["audit-checkpoints"] = {
     "task": "activity.tasks.checkpoint_chains",
@@ -391,6 +396,9 @@ if not 0 < PREVIEW_TASK_SOFT_TIME_LIMIT < PREVIEW_TASK_TIME_LIMIT:
 EVIDENCE_DESCRIPTION_MAX_CHARS = env.int("EVIDENCE_DESCRIPTION_MAX_CHARS", default=20_000)
 # Built evidence packages are deleted after this many days (a fresh export rebuilds one at any time).
 EVIDENCE_PACKAGE_RETENTION_DAYS = env.int("EVIDENCE_PACKAGE_RETENTION_DAYS", default=14)
+# A partial upload file untouched this long belongs to no live request (a live upload writes to it with
+# every chunk): the hourly sweep (files.tasks) deletes it.
+UPLOAD_PARTIAL_MAX_AGE_SECONDS = env.int("UPLOAD_PARTIAL_MAX_AGE_SECONDS", default=6 * 3600)
 FILE_UPLOAD_HANDLERS = [
     "files.upload_handlers.SizeLimitUploadHandler",  # skips oversized files (per the view's policy) unspooled
     "files.upload_handlers.MemoryUploadHandler",  # small requests (FILE_UPLOAD_MAX_MEMORY_SIZE) in memory

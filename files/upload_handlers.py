@@ -14,8 +14,10 @@ With any other storage (S3) Django's temporary file handler spools it as before 
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import time
 
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
@@ -33,6 +35,9 @@ from files.policies import policy_for_request
 # Django reads the body in the smallest chunk any handler asks for: every handler here asks for 1 MB.
 UPLOAD_CHUNK_BYTES = CHUNK_BYTES
 PARTIAL_DIR = ".uploading"  # inside the storage location, so that storing is a rename
+PARTIAL_PREFIX, PARTIAL_SUFFIX = "upload-", ".part"
+
+logger = logging.getLogger(__name__)
 
 
 def partial_directory() -> str | None:
@@ -42,6 +47,39 @@ def partial_directory() -> str | None:
     path = os.path.join(default_storage.location, PARTIAL_DIR)
     os.makedirs(path, exist_ok=True)
     return path
+
+
+def sweep_partial_uploads(max_age_seconds: int) -> int:
+    """Delete partial files of uploads that ended without closing them (a worker killed mid-upload by its
+    timeout, a deploy or the OOM killer): nothing else removes them from the storage directory, unlike a
+    spooled file in the system's temporary directory. A file being received is written to at least once
+    per chunk, so one untouched for `max_age_seconds` (far longer than any request may run) is dead.
+    Only our own regular files (`upload-*.part`) are touched. Returns how many were deleted."""
+    if not isinstance(default_storage, FileSystemStorage):
+        return 0
+    path = os.path.join(default_storage.location, PARTIAL_DIR)
+    cutoff = time.time() - max_age_seconds
+    deleted = 0
+    try:
+        entries = list(os.scandir(path))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if not (entry.name.startswith(PARTIAL_PREFIX) and entry.name.endswith(PARTIAL_SUFFIX)):
+            continue
+        try:
+            if (
+                not entry.is_file(follow_symlinks=False)
+                or entry.stat(follow_symlinks=False).st_mtime > cutoff
+            ):
+                continue
+            os.unlink(entry.path)
+        except FileNotFoundError:
+            continue  # finished (renamed or closed) meanwhile
+        deleted += 1
+    if deleted:
+        logger.warning("deleted %s abandoned partial upload(s) from %s", deleted, path)
+    return deleted
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
@@ -89,7 +127,7 @@ class StoragePartialFile(TemporaryUploadedFile):
     """
 
     def __init__(self, name, content_type, size, charset, content_type_extra=None, *, directory: str):
-        handle = tempfile.NamedTemporaryFile(prefix="upload-", suffix=".part", dir=directory)  # noqa: SIM115
+        handle = tempfile.NamedTemporaryFile(prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX, dir=directory)  # noqa: SIM115
         UploadedFile.__init__(self, handle, name, content_type, size, charset, content_type_extra)
         self.directory = directory
         self.streamed_hasher = StreamHasher()

@@ -138,3 +138,43 @@ def test_s3_storage_takes_the_spooled_path(world, ev, settings, s3_storage):
     assert record.sha256 == hashlib.sha256(BIG_PDF).hexdigest() and record.size == len(BIG_PDF)
     assert s3.get_object(Bucket=bucket, Key=record.file.name)["Body"].read() == BIG_PDF
     assert _partials() == []
+
+
+def test_partial_files_of_killed_workers_are_swept_live_ones_kept(settings):
+    """A worker killed mid-upload (timeout, deploy, OOM) never closes its partial file: the hourly sweep
+    deletes those untouched for UPLOAD_PARTIAL_MAX_AGE_SECONDS, and nothing else in the directory."""
+    import os
+    import time
+
+    from files.tasks import sweep_abandoned_uploads
+
+    folder = Path(settings.MEDIA_ROOT) / PARTIAL_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    dead = folder / "upload-dead1234.part"
+    live = folder / "upload-live5678.part"
+    other = folder / "notes.txt"
+    for path in (dead, live, other):
+        path.write_bytes(b"x" * 10)
+    old = time.time() - settings.UPLOAD_PARTIAL_MAX_AGE_SECONDS - 60
+    os.utime(dead, (old, old))
+    os.utime(other, (old, old))
+    outside = Path(settings.MEDIA_ROOT) / "upload-outside.part"
+    outside.write_bytes(b"y")
+    os.utime(outside, (old, old))
+    link = folder / "upload-link.part"
+    link.symlink_to(outside)
+    os.utime(link, (old, old), follow_symlinks=False)
+    try:
+        assert sweep_abandoned_uploads() == 1
+        assert not dead.exists()
+        assert live.exists() and other.exists() and outside.exists() and link.is_symlink()
+        assert sweep_abandoned_uploads() == 0  # idempotent
+    finally:
+        for path in (live, other, outside, link):
+            path.unlink(missing_ok=True)
+
+
+def test_sweep_without_local_storage_does_nothing(settings, s3_storage):
+    from files.tasks import sweep_abandoned_uploads
+
+    assert sweep_abandoned_uploads() == 0

@@ -84,3 +84,18 @@ def test_a_debit_processing_for_less_than_two_weeks_is_left_to_clear(
     assert "retired" not in counts
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.PROCESSING
+
+
+def test_a_stuck_attempt_whose_intent_succeeded_is_never_retired(world, invoice, contact_http, stripe_api):
+    """The session still says unpaid but its payment intent has succeeded (an async debit settling):
+    Stripe has the money, so the attempt is not retired and the invoice does not offer Pay again."""
+    attempt = press_pay(contact_http, world, invoice)
+    session = stripe_api.pay_session(attempt.session_id, payment_status="unpaid")
+    account, _ = stripe_api.find_session(attempt.session_id)
+    stripe_api.objects[(account, session["payment_intent"])]["status"] = "succeeded"
+    processing_since(attempt, 20)
+    counts = reconcile_task()
+    assert "retired" not in counts
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.PROCESSING
+    assert pay_state(invoice).kind == PayKind.PROCESSING
