@@ -178,3 +178,23 @@ def test_sweep_without_local_storage_does_nothing(settings, s3_storage):
     from files.tasks import sweep_abandoned_uploads
 
     assert sweep_abandoned_uploads() == 0
+
+
+def test_file_modes_private_while_partial_then_the_storage_setting(world, ev, settings):
+    """A partial file is private to the app's user (mkstemp's 0600) while it streams; the stored file gets
+    the mode FileSystemStorage gives every file (FILE_UPLOAD_PERMISSIONS), as a streamed copy did."""
+    import stat
+
+    body = _multipart(BIG_PDF)
+    parser = MultiPartParser(_meta(len(body)), io.BytesIO(body), [StreamToStorageUploadHandler()])
+    _, files = parser.parse()
+    partial = Path(files["file"].temporary_file_path())
+    assert stat.S_IMODE(partial.stat().st_mode) == 0o600
+    files["file"].close()
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    assert _upload(portal_client(world.contact), ev, "scan.pdf", BIG_PDF).status_code == 200
+    stored = Path(default_storage.path(EvidenceFile.objects.get().file.name))
+    expected = settings.FILE_UPLOAD_PERMISSIONS
+    assert expected is not None and stat.S_IMODE(stored.stat().st_mode) == expected
+    assert not stored.stat().st_mode & stat.S_IWOTH
