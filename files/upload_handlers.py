@@ -30,7 +30,7 @@ from django.core.files.uploadhandler import (
 )
 
 from files.hashing import CHUNK_BYTES, StreamHasher
-from files.policies import policy_for_request
+from files.policies import DEFAULT, policy_for_request
 
 # Django reads the body in the smallest chunk any handler asks for: every handler here asks for 1 MB.
 UPLOAD_CHUNK_BYTES = CHUNK_BYTES
@@ -82,6 +82,23 @@ def sweep_partial_uploads(max_age_seconds: int) -> int:
     return deleted
 
 
+def _signed_in(request) -> bool:
+    """Is the request from someone the target view could accept (a portal page's contact, or else a signed-in
+    user)? Only then does the view's upload policy apply. The middleware has run (the body is parsed after
+    URL resolution, by the CSRF check or the view), so `request.contact` and `request.user` are set."""
+    if getattr(request, "portal_workspace", None) is not None:
+        return getattr(request, "contact", None) is not None
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+def _policy_for(request):
+    """The view's policy for a signed-in request; the small default for anyone else. The CSRF check parses
+    the body before the view refuses a stranger, so without this anyone holding a CSRF cookie could have a
+    500 MB deliverable-sized file per field written to disk before being turned away."""
+    return policy_for_request(request) if _signed_in(request) else DEFAULT
+
+
 class SizeLimitUploadHandler(FileUploadHandler):
     """First in FILE_UPLOAD_HANDLERS: counts each file's bytes and skips a file past the policy's limit.
 
@@ -93,7 +110,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
     def __init__(self, request=None):
         super().__init__(request)
         self.seen = 0
-        self.limit = policy_for_request(request).max_bytes if request is not None else None
+        self.limit = _policy_for(request).max_bytes if request is not None else None
         if request is not None and not hasattr(request, "oversize_uploads"):
             request.oversize_uploads = []
 
