@@ -3,8 +3,9 @@ each accepted file once, straight into the storage directory, hashing it as it s
 
 The size limit is the one of the upload policy the target view declares (`@accepts_uploads(POLICY)`), so a
 logo form is held to the logo limit and an evidence upload to the evidence limit; a view that declares
-none, and any request from someone the view could not accept (signed out), gets the small default. Parsing happens after URL resolution (CSRF checks or the view read
-`request.POST`), so `request.resolver_match` is known here.
+none, and any request from someone the view could not accept (signed out), gets the small default.
+Parsing happens after URL resolution (CSRF checks or the view read `request.POST`), so
+`request.resolver_match` (and the middleware's `request.user` and `request.contact`) are known here.
 
 With local storage (FileSystemStorage) a file larger than FILE_UPLOAD_MAX_MEMORY_SIZE is written to a
 temporary file inside the storage directory (`.uploading/`) while SHA-256 is computed over the same bytes:
