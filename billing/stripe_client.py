@@ -63,7 +63,12 @@ def stripe_client() -> stripe.StripeClient:
 
 
 def on_account(account_id: str, **extra) -> dict:
-    """Request options for a call made on a connected account (a direct charge lives there)."""
+    """Request options for a call made on a connected account (a direct charge lives there).
+
+    An empty or malformed id is refused: without the Stripe-Account header the call would be made on the
+    platform's own account instead of the firm's."""
+    if not (isinstance(account_id, str) and account_id.startswith("acct_") and len(account_id) > 5):
+        raise ValueError(f"not a connected account id: {account_id!r}")
     return {"stripe_account": account_id, **extra}
 
 

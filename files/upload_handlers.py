@@ -3,8 +3,9 @@ each accepted file once, straight into the storage directory, hashing it as it s
 
 The size limit is the one of the upload policy the target view declares (`@accepts_uploads(POLICY)`), so a
 logo form is held to the logo limit and an evidence upload to the evidence limit; a view that declares
-none gets the small default. Parsing happens after URL resolution (CSRF checks or the view read
-`request.POST`), so `request.resolver_match` is known here.
+none, and any request from someone the view could not accept (signed out), gets the small default.
+Parsing happens after URL resolution (CSRF checks or the view read `request.POST`), so
+`request.resolver_match` (and the middleware's `request.user` and `request.contact`) are known here.
 
 With local storage (FileSystemStorage) a file larger than FILE_UPLOAD_MAX_MEMORY_SIZE is written to a
 temporary file inside the storage directory (`.uploading/`) while SHA-256 is computed over the same bytes:
@@ -30,7 +31,7 @@ from django.core.files.uploadhandler import (
 )
 
 from files.hashing import CHUNK_BYTES, StreamHasher
-from files.policies import policy_for_request
+from files.policies import DEFAULT, policy_for_request
 
 # Django reads the body in the smallest chunk any handler asks for: every handler here asks for 1 MB.
 UPLOAD_CHUNK_BYTES = CHUNK_BYTES
@@ -82,6 +83,23 @@ def sweep_partial_uploads(max_age_seconds: int) -> int:
     return deleted
 
 
+def _signed_in(request) -> bool:
+    """Is the request from someone the target view could accept (a portal page's contact, or else a signed-in
+    user)? Only then does the view's upload policy apply. The middleware has run (the body is parsed after
+    URL resolution, by the CSRF check or the view), so `request.contact` and `request.user` are set."""
+    if getattr(request, "portal_workspace", None) is not None:
+        return getattr(request, "contact", None) is not None
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+def _policy_for(request):
+    """The view's policy for a signed-in request; the small default for anyone else. The CSRF check parses
+    the body before the view refuses a stranger, so without this anyone holding a CSRF cookie could have a
+    500 MB deliverable-sized file per field written to disk before being turned away."""
+    return policy_for_request(request) if _signed_in(request) else DEFAULT
+
+
 class SizeLimitUploadHandler(FileUploadHandler):
     """First in FILE_UPLOAD_HANDLERS: counts each file's bytes and skips a file past the policy's limit.
 
@@ -93,7 +111,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
     def __init__(self, request=None):
         super().__init__(request)
         self.seen = 0
-        self.limit = policy_for_request(request).max_bytes if request is not None else None
+        self.limit = _policy_for(request).max_bytes if request is not None else None
         if request is not None and not hasattr(request, "oversize_uploads"):
             request.oversize_uploads = []
 

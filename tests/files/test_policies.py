@@ -91,7 +91,34 @@ def test_a_view_without_a_policy_gets_the_small_default(world, limits):
     upload_url = reverse("portal:request-upload", args=["alpha", 1])
     request = RequestFactory().post(upload_url)
     request.resolver_match = resolve(upload_url)
+    request.portal_workspace, request.contact = world.ws, world.contact  # as PortalAuthMiddleware sets them
     assert SizeLimitUploadHandler(request).limit == 4000
+
+
+def test_a_stranger_gets_the_small_default_whatever_the_view(world, limits):
+    """The CSRF check parses the body before the view turns a stranger away: the view's (large) policy
+    applies only to someone it could accept, a portal page's contact or a signed-in user."""
+    from django.contrib.auth.models import AnonymousUser
+
+    portal_url = reverse("portal:request-upload", args=["alpha", 1])
+    staff_url = reverse("accounts:settings")
+    for url, who in (
+        (portal_url, {"portal_workspace": world.ws, "contact": None, "user": AnonymousUser()}),
+        (
+            portal_url,
+            {"portal_workspace": world.ws, "contact": None, "user": world.owner},
+        ),  # staff, no contact
+        (staff_url, {"portal_workspace": None, "contact": None, "user": AnonymousUser()}),
+    ):
+        request = RequestFactory().post(url)
+        request.resolver_match = resolve(url)
+        for name, value in who.items():
+            setattr(request, name, value)
+        assert SizeLimitUploadHandler(request).limit == 500, (url, who)
+    request = RequestFactory().post(staff_url)
+    request.resolver_match = resolve(staff_url)
+    request.portal_workspace, request.contact, request.user = None, None, world.owner
+    assert SizeLimitUploadHandler(request).limit == LOGO.max_bytes != 500
 
 
 def test_inspect_upload_applies_the_given_policy(limits):

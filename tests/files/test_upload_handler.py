@@ -178,3 +178,70 @@ def test_sweep_without_local_storage_does_nothing(settings, s3_storage):
     from files.tasks import sweep_abandoned_uploads
 
     assert sweep_abandoned_uploads() == 0
+
+
+def test_file_modes_private_while_partial_then_the_storage_setting(world, ev, settings):
+    """A partial file is private to the app's user (mkstemp's 0600) while it streams; the stored file gets
+    the mode FileSystemStorage gives every file (FILE_UPLOAD_PERMISSIONS), as a streamed copy did."""
+    import stat
+
+    body = _multipart(BIG_PDF)
+    parser = MultiPartParser(_meta(len(body)), io.BytesIO(body), [StreamToStorageUploadHandler()])
+    _, files = parser.parse()
+    partial = Path(files["file"].temporary_file_path())
+    assert stat.S_IMODE(partial.stat().st_mode) == 0o600
+    files["file"].close()
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    assert _upload(portal_client(world.contact), ev, "scan.pdf", BIG_PDF).status_code == 200
+    stored = Path(default_storage.path(EvidenceFile.objects.get().file.name))
+    expected = settings.FILE_UPLOAD_PERMISSIONS
+    assert expected is not None and stat.S_IMODE(stored.stat().st_mode) == expected
+    assert not stored.stat().st_mode & stat.S_IWOTH
+
+
+def test_signed_in_staff_still_get_their_views_policy_end_to_end(world, settings):
+    """Staff sign-in is known when the body is parsed: a deliverable larger than the small default is
+    stored, not skipped."""
+    from projects import services as project_services
+    from projects.models import Deliverable, ProjectStatus
+    from tests.conftest import staff_client
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    settings.FILE_UPLOAD_DEFAULT_MAX_BYTES = UPLOAD_CHUNK_BYTES  # BIG_PDF is three times this
+    project = project_services.create_project(
+        workspace=world.ws, client=world.client, actor=world.owner, name="Site", status=ProjectStatus.ACTIVE
+    )
+    url = reverse("projects:deliverable-create", args=[project.pk])
+    response = staff_client(world.owner).post(
+        url, {"file": SimpleUploadedFile("big.pdf", BIG_PDF), "note": ""}
+    )
+    assert response.status_code == 302
+    assert Deliverable.objects.get(project=project).current_version.size == len(BIG_PDF)
+    assert _partials() == []
+
+
+def test_a_stranger_posting_to_an_upload_url_is_held_to_the_small_default(world, ev, settings, monkeypatch):
+    """Signed out, with a valid CSRF cookie and token (anyone can get one): the body is parsed by the CSRF
+    check before the view refuses, at the small default limit, and nothing is kept."""
+    from django.test import Client as HttpClient
+
+    seen = []
+    original = SizeLimitUploadHandler.receive_data_chunk
+
+    def spy(self, raw_data, start):
+        seen.append(self.limit)
+        return original(self, raw_data, start)
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    settings.FILE_UPLOAD_DEFAULT_MAX_BYTES = UPLOAD_CHUNK_BYTES
+    http = HttpClient(enforce_csrf_checks=True)
+    login = http.get(reverse("portal:login", kwargs={"slug": "alpha"}))
+    token = login.cookies["csrftoken"].value
+    url = reverse("portal:request-upload", kwargs={"slug": "alpha", "request_id": ev.request.pk})
+    monkeypatch.setattr(SizeLimitUploadHandler, "receive_data_chunk", spy)  # observes, changes nothing
+    response = http.post(url, {"file": SimpleUploadedFile("e.pdf", BIG_PDF), "csrfmiddlewaretoken": token})
+    assert response.status_code in (302, 403, 404)
+    assert seen and set(seen) == {UPLOAD_CHUNK_BYTES}  # the default, not the evidence limit
+    assert len(seen) == 2  # skipped in the second chunk: the rest of the file was never read into a handler
+    assert not EvidenceFile.objects.exists() and _partials() == []

@@ -166,3 +166,24 @@ def test_a_session_for_what_is_still_owed_stays_open(world, invoice, contact_htt
     assert expire_checkout_sessions(invoice.pk) == {}
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.OPEN and expire_calls(stripe_api) == []
+
+
+def test_a_call_on_a_connected_account_never_falls_back_to_the_platform(
+    world, invoice, connected, contact_http, stripe_api
+):
+    """Without its Stripe-Account header a call would act on the platform's own account: an attempt with no
+    account id is refused before any request is made."""
+    from billing.stripe_client import on_account
+
+    for bad in ("", None, "acct_", "cus_123", " acct_1"):
+        with pytest.raises(ValueError, match="not a connected account id"):
+            on_account(bad)
+    assert on_account("acct_1ABC") == {"stripe_account": "acct_1ABC"}
+    attempt = press_pay(contact_http, world, invoice)
+    type(attempt).objects.filter(pk=attempt.pk).update(stripe_account="")
+    services.void_invoice(invoice=invoice, actor=world.owner, reason="Issued twice")
+    before = len(stripe_api.calls("POST", "/v1/checkout/sessions/"))
+    with pytest.raises(ValueError):
+        expire_sessions_nobody_should_pay(invoice.pk)
+    assert len(stripe_api.calls("POST", "/v1/checkout/sessions/")) == before
+    assert session_status(stripe_api, attempt) == "open"
