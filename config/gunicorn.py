@@ -44,3 +44,5 @@ if os.path.isdir(SHM):
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# …with one-time tokens in URL paths (password reset, confirm email, invites) redacted.
+logger_class = "config.gunicorn_logging.RedactingLogger"
