@@ -94,10 +94,12 @@ class ContractQuerySet(models.QuerySet):
 
 class Contract(models.Model):
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="contracts")
-    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, related_name="contracts")
+    # RESTRICT, not CASCADE or SET_NULL: deleting a client or project (the admin can) must not delete a
+    # signed contract or change its frozen fields; closing the whole workspace still removes everything.
+    client = models.ForeignKey("accounts.Client", on_delete=models.RESTRICT, related_name="contracts")
     # A string reference: proposals never imports projects (import-linter), the database still links them.
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="contracts"
+        "projects.Project", on_delete=models.RESTRICT, null=True, blank=True, related_name="contracts"
     )
     title = models.CharField(max_length=200)
     status = models.CharField(

@@ -43,7 +43,8 @@ class SignatureQuerySet(models.QuerySet):
 
 class Signature(models.Model):
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
-    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, related_name="+")
+    # RESTRICT: a client's deletion never takes its signature evidence with it (the workspace's does).
+    client = models.ForeignKey("accounts.Client", on_delete=models.RESTRICT, related_name="+")
     kind = models.CharField(max_length=20, choices=SignatureKind.choices)
     proposal = models.ForeignKey(
         "proposals.Proposal", on_delete=models.RESTRICT, null=True, blank=True, related_name="signatures"

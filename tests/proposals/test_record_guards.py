@@ -248,3 +248,38 @@ def test_an_item_cannot_move_between_drafts_of_two_proposals(world):
 
 def test_sent_proposal_helper_still_sends(world):
     assert sent_proposal(world, "Another").current_version.is_sent
+
+
+def test_deleting_the_client_or_its_project_keeps_the_signed_contract_and_its_evidence(
+    world, signed_contract
+):
+    from django.db.models import RestrictedError
+
+    from projects.models import Project
+
+    project = Project.objects.create(workspace=world.ws, client=world.client, name="Site rebuild")
+    with pytest.raises(RestrictedError):
+        world.client.delete()
+    assert Contract.objects.filter(pk=signed_contract.pk).exists()
+    assert Signature.objects.filter(client=world.client).exists()
+    contract = services.create_contract(
+        workspace=world.ws,
+        client=world.client,
+        actor=world.owner,
+        title="SOW",
+        body_markdown="Scope.",
+        project=project,
+    )
+    with pytest.raises(RestrictedError):
+        project.delete()
+    assert Contract.objects.get(pk=contract.pk).project_id == project.pk
+
+
+def test_closing_the_workspace_still_removes_everything(world, signed_contract):
+    from django.db import connection
+
+    ws_id = world.ws.pk
+    world.ws.delete()  # a firm closing its account: signatures, contracts, clients all go together
+    assert not Contract.objects.filter(workspace_id=ws_id).exists()
+    assert not Signature.objects.filter(workspace_id=ws_id).exists()
+    assert connection.is_usable()
