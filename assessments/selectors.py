@@ -28,21 +28,22 @@ from core.listing import DateLabels
 # The sort button cycles through these, in this order.
 SORTS = {"": "Default", "req": "Requirement ↑", "-req": "Requirement ↓"}
 NEXT_SORT = {"": "req", "req": "-req", "-req": ""}
+# Every status the request counts name (n_open, n_submitted, …), in workflow order.
+COUNTED_STATUSES = (
+    Status.OPEN,
+    Status.SUBMITTED,
+    Status.UNDER_REVIEW,
+    Status.CHANGES_REQUESTED,
+    Status.ACCEPTED,
+    Status.WAIVED,
+)
 
 
 def status_counts() -> dict[str, Count]:
     return {
         "total": Count("requests", distinct=True),
         **{
-            f"n_{s}": Count("requests", filter=Q(requests__status=s), distinct=True)
-            for s in (
-                Status.OPEN,
-                Status.SUBMITTED,
-                Status.UNDER_REVIEW,
-                Status.CHANGES_REQUESTED,
-                Status.ACCEPTED,
-                Status.WAIVED,
-            )
+            f"n_{s}": Count("requests", filter=Q(requests__status=s), distinct=True) for s in COUNTED_STATUSES
         },
     }
 
@@ -52,17 +53,7 @@ def request_counts(requests: QuerySet[EvidenceRequest]) -> dict[str, int]:
     DISTINCT): one query however many there are."""
     return requests.aggregate(
         total=Count("id"),
-        **{
-            f"n_{s}": Count("id", filter=Q(status=s))
-            for s in (
-                Status.OPEN,
-                Status.SUBMITTED,
-                Status.UNDER_REVIEW,
-                Status.CHANGES_REQUESTED,
-                Status.ACCEPTED,
-                Status.WAIVED,
-            )
-        },
+        **{f"n_{s}": Count("id", filter=Q(status=s)) for s in COUNTED_STATUSES},
     )
 
 

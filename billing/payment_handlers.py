@@ -58,23 +58,7 @@ def payment_staff_email(*, payment_id: int, delivery_key: str = "") -> None:
     payment = _payment(payment_id)
     if payment is None:
         return
-    invoice = payment.invoice
-    for user in staff_recipients(invoice):
-        outbox.once_per_recipient(
-            delivery_key,
-            user.email,
-            lambda user=user: send_templated_email(
-                to=user.email,
-                template="payment_received",
-                context={
-                    "workspace": invoice.workspace,
-                    "invoice": invoice,
-                    "payment": payment,
-                    "recipient": user,
-                    "link": absolute_url("billing:payments"),
-                },
-            ),
-        )
+    _mail_staff(payment.invoice, delivery_key, "payment_received", payment=payment)
 
 
 @outbox.handler("billing.payment_mismatch_email", keyed=True)
@@ -86,20 +70,24 @@ def payment_mismatch_email(*, mismatch_id: int, delivery_key: str = "") -> None:
     )
     if mismatch is None:
         return
-    invoice = mismatch.invoice
+    _mail_staff(mismatch.invoice, delivery_key, "payment_mismatch", mismatch=mismatch)
+
+
+def _mail_staff(invoice, delivery_key: str, template: str, **context) -> None:
+    """One email to each staff member who follows payments, at most once per recipient per delivery."""
     for user in staff_recipients(invoice):
         outbox.once_per_recipient(
             delivery_key,
             user.email,
             lambda user=user: send_templated_email(
                 to=user.email,
-                template="payment_mismatch",
+                template=template,
                 context={
                     "workspace": invoice.workspace,
                     "invoice": invoice,
-                    "mismatch": mismatch,
                     "recipient": user,
                     "link": absolute_url("billing:payments"),
+                    **context,
                 },
             ),
         )
