@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import tempfile
+import threading
 import time
+import weakref
 
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
@@ -149,6 +152,62 @@ class StoragePartialFile(TemporaryUploadedFile):
         UploadedFile.__init__(self, handle, name, content_type, size, charset, content_type_extra)
         self.directory = directory
         self.streamed_hasher = StreamHasher()
+        self.writer: _Writer | None = None
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.stop()  # nothing may write after the file is gone
+        return super().close()
+
+
+class _Writer:
+    """Hashes and writes a file's chunks on a second thread while the request thread parses the next
+    chunk: hashlib and file writes release the GIL for large buffers, so the two overlap on two cores.
+
+    At most QUEUED chunks wait (memory stays bounded: 8 x 1 MB). The thread ends on `finish()`/`stop()`
+    (file complete, file closed, upload interrupted) or when the handler that owns it is collected.
+    """
+
+    QUEUED = 8
+
+    def __init__(self, file: StoragePartialFile, owner) -> None:
+        self.file = file
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUED)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="upload-writer", daemon=True)
+        self.thread.start()
+        # A request that broke off mid-body is freed without any handler call: when its handler goes,
+        # an unfinished writer stops and the partial file is closed (which deletes it).
+        weakref.finalize(owner, self._abandon)
+
+    def _run(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.file.write(self.file.streamed_hasher.update(chunk))
+                except BaseException as exc:  # disk full, closed file: reported to the request thread
+                    self.error = exc
+
+    def _abandon(self) -> None:
+        if self.thread.is_alive():
+            self.stop()
+            self.file.close()
+
+    def put(self, chunk: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(chunk)
+
+    def finish(self) -> None:
+        """Wait until every chunk is written; raise what the thread ran into."""
+        self.stop()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        if self.thread.is_alive() and threading.current_thread() is not self.thread:
+            self.queue.put(None)
+            self.thread.join()
 
 
 class StreamToStorageUploadHandler(FileUploadHandler):
@@ -165,17 +224,20 @@ class StreamToStorageUploadHandler(FileUploadHandler):
         self.file = StoragePartialFile(
             self.file_name, self.content_type, 0, self.charset, self.content_type_extra, directory=directory
         )
+        self.file.writer = _Writer(self.file, self)
         raise StopFutureHandlers
 
     def receive_data_chunk(self, raw_data, start):
         if "file" not in self.__dict__:
             return raw_data
-        self.file.write(self.file.streamed_hasher.update(raw_data))
+        self.file.writer.put(raw_data)
         return None
 
     def file_complete(self, file_size):
         if "file" not in self.__dict__:
             return None
+        self.file.writer.finish()
+        self.file.writer = None
         self.file.flush()
         self.file.seek(0)
         self.file.size = file_size
@@ -183,7 +245,7 @@ class StreamToStorageUploadHandler(FileUploadHandler):
 
     def upload_interrupted(self):
         if "file" in self.__dict__:
-            self.file.close()  # deletes the partial file (it was never moved)
+            self.file.close()  # stops the writer and deletes the partial file (it was never moved)
 
 
 class TemporaryUploadHandler(TemporaryFileUploadHandler):
