@@ -66,6 +66,13 @@ def invoice_list(request: PortalRequest, slug: str) -> HttpResponse:
 @contact_required
 def invoice_detail(request: PortalRequest, slug: str, invoice_id: int) -> HttpResponse:
     invoice = get_invoice_for_contact(request, invoice_id)
+    if request.htmx and request.GET.get("poll") == "paid":
+        # The "payment processing" panel's poll: nothing to draw; once the webhook has settled the invoice,
+        # htmx reloads the page (a cheap answer every 5 s instead of a rendered page).
+        response = HttpResponse(status=200)
+        if not invoice.is_payable:
+            response["HX-Refresh"] = "true"
+        return response
     response = render(
         request,
         "portal/billing/invoice_detail.html",

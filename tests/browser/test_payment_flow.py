@@ -111,8 +111,9 @@ def test_contact_pays_an_invoice_by_card(
     # Stripe's signed webhook reaches the server: now it is paid.
     event = stripe_api.session_event("checkout.session.completed", attempt.session_id)
     assert _post_webhook(live_server, event) == 200
-    page.goto(f"{live_server.url}/p/alpha/invoices/{invoice.pk}/")
-    expect(page.locator("#invoice-status")).to_have_text("Paid")
+    # No reload: the processing page re-reads itself (htmx, every 5 s) and shows "Paid" by itself.
+    expect(page.locator("#invoice-status")).to_have_text("Paid", timeout=15_000)
+    expect(page.locator("#pay-poll")).to_have_count(0)
     expect(page.locator("#pay-payments")).to_contain_text("€3,659.99")
     expect(page.locator("#pay-button")).to_have_count(0)
     axe(page, f"invoice paid ({tag})")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing import connect, services
+from billing import connect, reconcile, services
 from billing.models import InvoiceStatus
 from billing.payment_models import AttemptStatus, CheckoutAttempt, Payment
 from tests.billing.conftest import make_draft
@@ -257,3 +257,19 @@ def test_a_second_contact_gets_a_session_of_their_own_and_the_first_is_closed(
     assert stripe_api.calls("POST", f"/v1/checkout/sessions/{first.session_id}/expire")
     first.refresh_from_db()
     assert first.status == AttemptStatus.EXPIRED  # only one session can still be paid
+
+
+def test_the_processing_page_polls_until_paid_and_then_stops(world, invoice, contact_http, stripe_api):
+    attempt = press_pay(contact_http, world, invoice)
+    stripe_api.pay_session(attempt.session_id)
+    url = detail_url(world, invoice)
+    response = contact_http.get(url + "?payment=returned")
+    assert response.context["state"].kind == "processing"
+    assert f'hx-get="{url}?poll=paid"' in response.content.decode()
+    poll = contact_http.get(url + "?poll=paid", headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and poll.content == b"" and "HX-Refresh" not in poll  # not yet paid
+    reconcile.reconcile_payments()  # applies what Stripe says (as the webhook would): the session is paid
+    poll = contact_http.get(url + "?poll=paid", headers={"HX-Request": "true"})
+    assert poll["HX-Refresh"] == "true"  # the page reloads itself
+    response = contact_http.get(url + "?payment=returned")
+    assert response.context["state"].kind != "processing" and 'id="pay-poll"' not in response.content.decode()
