@@ -3,23 +3,34 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
+from django.db.models import DecimalField, F, Sum, Value
+from django.db.models.functions import Greatest
 
-from billing.models import INVOICES_SECTION, Invoice
+from billing.models import INVOICES_SECTION, MONEY, Invoice
+from core import money
 from core.sections import Section, register_section
 
 WIDGET_LENGTH = 3
 
 
 def invoices_widget(contact) -> dict:
-    """One query: the client's outstanding invoices (a handful at most), summed per currency here, and the
-    first few to pay, soonest due first."""
-    outstanding = list(Invoice.objects.for_contact(contact).outstanding().order_by("due_date", "id"))
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for invoice in outstanding:
-        totals[invoice.currency] += invoice.amount_due
-    return {"outstanding": sorted(totals.items()), "due_invoices": outstanding[:WIDGET_LENGTH]}
+    """Two queries whatever the number of invoices: what is owed per currency, summed by the database
+    (each invoice's `amount_due`: never below zero), and the first few to pay, soonest due first."""
+    outstanding = Invoice.objects.for_contact(contact).outstanding()
+    money_field = DecimalField(max_digits=MONEY["max_digits"] + 6, decimal_places=MONEY["decimal_places"])
+    due = Greatest(
+        F("total") - F("amount_credited") - F("amount_paid") + F("amount_refunded"),
+        Value(0, output_field=money_field),
+        output_field=money_field,
+    )
+    # Stored amounts are already in each currency's minor unit, so rounding the sum equals summing the
+    # rounded amounts.
+    totals = outstanding.order_by().values_list("currency").annotate(due=Sum(due)).order_by("currency")
+    due_invoices = list(outstanding.order_by("due_date", "id")[:WIDGET_LENGTH])
+    return {
+        "outstanding": [(currency, money.quantize(amount, currency)) for currency, amount in totals],
+        "due_invoices": due_invoices,
+    }
 
 
 def register() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from activity.models import Event
 from activity.verbs import CLIENT, client_verbs
@@ -59,8 +60,14 @@ def contact_proposals(contact) -> QuerySet[Proposal]:
 
 
 def proposals_widget(contact) -> dict:
-    """Open proposals waiting for the client, in one query."""
-    waiting = [p for p in contact_proposals(contact).filter(status__in=OPEN_STATUSES) if p.is_open]
+    """Open proposals waiting for the client (`Proposal.is_open`: sent or viewed, not past their date), in
+    one query of at most WIDGET_LENGTH + 1 rows."""
+    today = timezone.localdate()
+    waiting = list(
+        contact_proposals(contact).filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=today), status__in=OPEN_STATUSES
+        )[: WIDGET_LENGTH + 1]
+    )
     return {"proposals": waiting[:WIDGET_LENGTH], "more": len(waiting) > WIDGET_LENGTH}
 
 

@@ -132,7 +132,8 @@ def test_outsiders_get_404(world, sent):
             assert http.get(reverse(f"portal:{name}", args=[slug, sent.pk])).status_code == 404, name
 
 
-def test_widget_is_one_query_however_many_invoices(world, django_assert_num_queries):
+def test_widget_is_two_queries_however_many_invoices(world, django_assert_num_queries):
+    """The total is summed by the database, the list is the first three: two queries for any number."""
     from billing.section import invoices_widget
 
     for n in range(8):
@@ -141,7 +142,33 @@ def test_widget_is_one_query_however_many_invoices(world, django_assert_num_quer
             status="sent", number=f"T-{n}", due_date=timezone.localdate()
         )
     contact = type(world.contact).objects.select_related("client").get(pk=world.contact.pk)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         context = invoices_widget(contact)
     assert context["outstanding"] == [("EUR", D("3659.99") * 8)]
     assert len(context["due_invoices"]) == 3
+
+
+def test_widget_total_is_the_sum_of_each_amount_due(world):
+    """Paid, refunded and credited amounts come off each invoice, and an overpaid invoice owes nothing
+    (never a negative amount that would lower what the others owe): as `Invoice.amount_due` says."""
+    from billing.section import invoices_widget
+
+    rows = [
+        {"amount_paid": D("100.00"), "amount_refunded": D("10.00"), "amount_credited": D("5.50")},
+        {"amount_paid": D("5000.00")},  # overpaid: owes 0, not -1,340.01
+        {},
+    ]
+    for n, amounts in enumerate(rows):
+        draft = make_draft(world, currency="JPY" if n == 2 else "EUR")
+        Invoice.objects.filter(pk=draft.pk).update(
+            status="sent", number=f"S-{n}", due_date=timezone.localdate(), **amounts
+        )
+    contact = type(world.contact).objects.select_related("client").get(pk=world.contact.pk)
+    outstanding = Invoice.objects.for_contact(contact).outstanding()
+    expected: dict[str, Decimal] = {}
+    for invoice in outstanding:
+        expected[invoice.currency] = expected.get(invoice.currency, D(0)) + invoice.amount_due
+    context = invoices_widget(contact)
+    assert context["outstanding"] == sorted(expected.items())
+    assert dict(context["outstanding"])["EUR"] == D("3659.99") - D("100") + D("10") - D("5.50")
+    assert [str(a) for _, a in context["outstanding"]] == [str(a) for _, a in sorted(expected.items())]

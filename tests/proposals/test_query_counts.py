@@ -34,3 +34,30 @@ def test_proposal_lists_are_flat(world):
     for n in range(2, 12):
         sent_proposal(world, f"Proposal {n}")
     assert [_count(http, url) for http, url in urls] == few
+
+
+def test_dashboard_widget_lists_only_open_proposals_in_one_query(world, django_assert_num_queries):
+    """Sent or viewed and not past their date (`Proposal.is_open`), filtered by the database: at most six
+    rows are read however many proposals the client has, and the widget says when there are more."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from proposals.models import Proposal
+    from proposals.selectors import WIDGET_LENGTH, proposals_widget
+
+    proposals = [sent_proposal(world, f"Proposal {n}") for n in range(WIDGET_LENGTH + 2)]
+    past, today = proposals[0], proposals[1]
+    Proposal.objects.filter(pk=past.pk).update(expires_on=timezone.localdate() - timedelta(days=1))
+    Proposal.objects.filter(pk=today.pk).update(expires_on=timezone.localdate())  # still open today
+    contact = type(world.contact).objects.select_related("client").get(pk=world.contact.pk)
+    with django_assert_num_queries(1):
+        context = proposals_widget(contact)
+    shown = {p.pk for p in context["proposals"]}
+    assert past.pk not in shown and len(shown) == WIDGET_LENGTH and context["more"] is True
+    assert all(p.is_open for p in context["proposals"])
+    everyone_open = [p for p in Proposal.objects.for_contact(contact) if p.is_open]
+    assert len(everyone_open) == WIDGET_LENGTH + 1  # all but the expired one
+    Proposal.objects.filter(pk__in=[p.pk for p in proposals[2:]]).update(status="declined")
+    context = proposals_widget(contact)
+    assert [p.pk for p in context["proposals"]] == [today.pk] and context["more"] is False
