@@ -23,6 +23,7 @@ import threading
 import time
 import weakref
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import (
@@ -49,8 +50,22 @@ def partial_directory() -> str | None:
     if not isinstance(default_storage, FileSystemStorage):
         return None
     path = os.path.join(default_storage.location, PARTIAL_DIR)
-    os.makedirs(path, exist_ok=True)
+    if not os.path.isdir(path):
+        # As storage creates its own directories: FILE_UPLOAD_DIRECTORY_PERMISSIONS when set, else the umask.
+        mode = settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS
+        if mode is None:
+            os.makedirs(path, exist_ok=True)
+        else:
+            _makedirs_exact(path, mode)
     return path
+
+
+def _makedirs_exact(path: str, mode: int) -> None:
+    old_umask = os.umask(0)  # FileSystemStorage does the same so the mode is exactly the setting
+    try:
+        os.makedirs(path, mode=mode, exist_ok=True)
+    finally:
+        os.umask(old_umask)
 
 
 def sweep_partial_uploads(max_age_seconds: int) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
+import os
 import threading
 from pathlib import Path
 
@@ -267,3 +268,18 @@ def test_writer_thread_hashes_every_byte_in_order_and_ends():
     assert not [t for t in threading.enumerate() if t.name == "upload-writer"]
     stored.close()
     assert _partials() == []
+
+
+def test_the_partial_directory_takes_the_configured_directory_mode(settings, tmp_path):
+    import stat
+
+    from django.core.files.storage import default_storage
+
+    from files.upload_handlers import partial_directory
+
+    settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # storage follows MEDIA_ROOT (setting_changed)
+    assert default_storage.location == settings.MEDIA_ROOT
+    path = partial_directory()
+    assert path == str(tmp_path / "media" / PARTIAL_DIR)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o700
