@@ -7,6 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 
+from activity import outbox
 from core import colour
 from core.http import absolute_url
 
@@ -53,3 +54,28 @@ def send_templated_email(
     for filename, content, content_type in attachments or ():
         msg.attach(filename, content, content_type)
     msg.send()
+
+
+def mail_each_once(
+    delivery_key: str,
+    recipients,
+    *,
+    template: str,
+    context: dict[str, Any],
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> int:
+    """`send_templated_email` to each recipient (anything with `.email`; the context gains `recipient`),
+    at most once per recipient per outbox row (`outbox.once_per_recipient`). Returns how many were sent."""
+    sent = 0
+    for recipient in recipients:
+        sent += outbox.once_per_recipient(
+            delivery_key,
+            recipient.email,
+            lambda recipient=recipient: send_templated_email(
+                to=recipient.email,
+                template=template,
+                context={**context, "recipient": recipient},
+                attachments=attachments,
+            ),
+        )
+    return sent

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from accounts.models import Contact
 from activity import outbox
-from activity.mail import send_templated_email
+from activity.mail import mail_each_once
 from billing.models import INVOICES_SECTION, Invoice, InvoiceStatus
 from core.http import absolute_url
 
@@ -38,26 +38,13 @@ def _load(invoice_id: int) -> Invoice | None:
 
 def _send(invoice: Invoice, template: str, delivery_key: str = "", **extra) -> int:
     """One mail per contact, once per outbox row each (a retry skips those already mailed)."""
-    attachments = _pdf_attachment(invoice)
-    sent = 0
-    for contact in contact_recipients(invoice):
-        sent += outbox.once_per_recipient(
-            delivery_key,
-            contact.email,
-            lambda contact=contact: send_templated_email(
-                to=contact.email,
-                template=template,
-                context={
-                    "workspace": invoice.workspace,
-                    "invoice": invoice,
-                    "recipient": contact,
-                    "link": portal_url(invoice),
-                    **extra,
-                },
-                attachments=attachments,
-            ),
-        )
-    return sent
+    return mail_each_once(
+        delivery_key,
+        contact_recipients(invoice),
+        template=template,
+        context={"workspace": invoice.workspace, "invoice": invoice, "link": portal_url(invoice), **extra},
+        attachments=_pdf_attachment(invoice),
+    )
 
 
 @outbox.handler("billing.invoice_email", keyed=True)

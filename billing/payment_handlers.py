@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from accounts.models import Role, User
 from activity import outbox
-from activity.mail import send_templated_email
+from activity.mail import mail_each_once, send_templated_email
 from billing.payment_models import Payment, PaymentMismatch
 from core.http import absolute_url
 
@@ -75,19 +75,14 @@ def payment_mismatch_email(*, mismatch_id: int, delivery_key: str = "") -> None:
 
 def _mail_staff(invoice, delivery_key: str, template: str, **context) -> None:
     """One email to each staff member who follows payments, at most once per recipient per delivery."""
-    for user in staff_recipients(invoice):
-        outbox.once_per_recipient(
-            delivery_key,
-            user.email,
-            lambda user=user: send_templated_email(
-                to=user.email,
-                template=template,
-                context={
-                    "workspace": invoice.workspace,
-                    "invoice": invoice,
-                    "recipient": user,
-                    "link": absolute_url("billing:payments"),
-                    **context,
-                },
-            ),
-        )
+    mail_each_once(
+        delivery_key,
+        staff_recipients(invoice),
+        template=template,
+        context={
+            "workspace": invoice.workspace,
+            "invoice": invoice,
+            "link": absolute_url("billing:payments"),
+            **context,
+        },
+    )
