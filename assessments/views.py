@@ -7,6 +7,7 @@ from urllib.parse import quote as urlencode_value
 from django.contrib import messages
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,6 +32,7 @@ from assessments.selectors import (
     status_counts,
 )
 from assessments.threads import post_message_from_form, render_history, render_thread_list, thread_context
+from core.fragments import cached_list
 from core.http import is_id
 from core.listing import url_maker, wants_window_fragment, window
 from core.types import StaffRequest
@@ -131,26 +133,9 @@ def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse
     filters.is_valid()
     data = getattr(filters, "cleaned_data", {})
     sort = request.GET.get("sort", "") if request.GET.get("sort", "") in SORTS else ""
-    requests_ = window(
-        request,
-        request_list(
-            EvidenceRequest.objects.filter(assessment=assessment),
-            status=data.get("status", ""),
-            priority=data.get("priority", ""),
-            sort=sort,
-        ),
-    )
-    present_requests(
-        requests_.rows,
-        detail_url=url_maker("assessments:request-detail", "request_id", assessment_id=assessment.pk),
-        edit_url=url_maker("assessments:request-edit", "request_id", assessment_id=assessment.pk),
-        for_client=False,
-    )
-    counts = request_counts(EvidenceRequest.objects.filter(assessment=assessment))
+    status, priority = data.get("status", ""), data.get("priority", "")
     context = {
         **_access_context(request, assessment),
-        "requests": requests_.rows,
-        "window": requests_,
         "filters": filters,
         "sort": sort,
         "next_sort": NEXT_SORT[sort],
@@ -159,13 +144,40 @@ def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse
         "filter_query": "".join(
             f"{k}={urlencode_value(data[k])}&" for k in ("status", "priority") if data.get(k)
         ),
-        "counts": counts,
     }
+
+    def table_context() -> dict:
+        rows = window(
+            request,
+            request_list(
+                EvidenceRequest.objects.filter(assessment=assessment),
+                status=status,
+                priority=priority,
+                sort=sort,
+            ),
+        )
+        present_requests(
+            rows.rows,
+            detail_url=url_maker("assessments:request-detail", "request_id", assessment_id=assessment.pk),
+            edit_url=url_maker("assessments:request-edit", "request_id", assessment_id=assessment.pk),
+            for_client=False,
+        )
+        return {**context, "requests": rows.rows, "window": rows}
+
     if wants_window_fragment(request):  # "Show more": only the next rows
-        return render(request, "assessments/_request_rows.html", context)
+        return render(request, "assessments/_request_rows.html", table_context())
+    table = cached_list(
+        request,
+        f"staff-requests:{assessment.pk}",
+        {"status": status, "priority": priority, "sort": sort},
+        lambda: render_to_string("assessments/_requests_table.html", table_context(), request=request),
+    )
     if request.htmx and request.htmx.target == "requests-table":
-        return render(request, "assessments/_requests_table.html", context)
-    return render(request, "assessments/assessment_detail.html", context)
+        return HttpResponse(table)
+    counts = request_counts(EvidenceRequest.objects.filter(assessment=assessment))
+    return render(
+        request, "assessments/assessment_detail.html", {**context, "table": table, "counts": counts}
+    )
 
 
 # --- requests ----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,6 +38,7 @@ from billing.models import CreditNote, CreditNotePdf, Invoice, InvoicePdf
 from billing.selectors import billing_settings, invoice_events, outstanding_by_currency, present_invoices
 from core import money
 from core.errors import ServiceError
+from core.fragments import cached_list
 from core.http import is_id
 from core.listing import url_maker, wants_window_fragment, window
 from core.types import StaffRequest
@@ -94,21 +96,35 @@ def invoice_list(request: StaffRequest) -> HttpResponse:
         invoices = invoices.overdue()
     elif status:
         invoices = invoices.filter(status=status)
-    rows = window(request, invoices)
-    present_invoices(rows.rows, detail_url=url_maker("billing:invoice-detail", "invoice_id"))
-    context = {
-        "invoices": rows.rows,
-        "window": rows,
-        "filters": filters,
-        "filtered": bool(data.get("client") or status),
-        "outstanding": outstanding_by_currency(invoices),
-        "overdue": outstanding_by_currency(invoices.overdue()),
-    }
+
+    def table_context() -> dict:
+        rows = window(request, invoices)
+        present_invoices(rows.rows, detail_url=url_maker("billing:invoice-detail", "invoice_id"))
+        return {
+            "invoices": rows.rows,
+            "window": rows,
+            "filters": filters,
+            "filtered": bool(data.get("client") or status),
+            "outstanding": outstanding_by_currency(invoices),
+            "overdue": outstanding_by_currency(invoices.overdue()),
+        }
+
     if wants_window_fragment(request):  # "Show more": only the next rows
-        return render(request, "billing/_invoice_rows.html", context)
+        return render(request, "billing/_invoice_rows.html", table_context())
+    # The filters (a select of every client) and the table are cached per staff member and filter.
+    params = {"status": status or "", "client": str(data["client"].pk) if data.get("client") else ""}
     if request.htmx and request.htmx.target == TABLE_TARGET:
-        return render(request, "billing/_invoice_table.html", context)
-    return render(request, "billing/invoice_list.html", context)
+        template = "billing/_invoice_table.html"
+        return HttpResponse(
+            cached_list(
+                request, template, params, lambda: render_to_string(template, table_context(), request)
+            )
+        )
+    template = "billing/_invoice_list_body.html"
+    body = cached_list(
+        request, template, params, lambda: render_to_string(template, table_context(), request)
+    )
+    return render(request, "billing/invoice_list.html", {"filters": filters, "body": body})
 
 
 # --- the draft editor ----------------------------------------------------------------------------------

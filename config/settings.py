@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Reads the workspace the two middleware below attach, after the view: unsafe requests retire its
+    # cached fragments (core/fragments.py).
+    "core.fragments.RetireFragmentsMiddleware",
     "accounts.middleware.StaffWorkspaceMiddleware",
     "portal.middleware.PortalAuthMiddleware",
     # Turns django-ratelimit's `Ratelimited` into RATELIMIT_VIEW's 429 (without it: a bare 403).
@@ -385,6 +388,9 @@ PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=7 * 24 * 3600)
 # The portal's workspace (name, branding) per slug is kept this long by each process (accounts/workspaces.py);
 # a save in the process forgets it at once. 0 turns the cache off.
 WORKSPACE_CACHE_SECONDS = env.int("WORKSPACE_CACHE_SECONDS", default=10)
+# The dashboard's widgets and long lists' rows are kept per viewer in the shared cache until anything in
+# their workspace changes, and at most this long (core/fragments.py). 0 turns this off.
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=60)
 PREVIEW_TASK_SOFT_TIME_LIMIT = env.int("PREVIEW_TASK_SOFT_TIME_LIMIT", default=20)
 PREVIEW_TASK_TIME_LIMIT = env.int("PREVIEW_TASK_TIME_LIMIT", default=30)
 if not 0 < PREVIEW_TASK_SOFT_TIME_LIMIT < PREVIEW_TASK_TIME_LIMIT:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,6 +27,7 @@ from assessments.selectors import (
     request_list,
 )
 from assessments.threads import post_message_from_form, render_history, render_thread_list
+from core.fragments import cached_list
 from core.http import client_ip
 from core.listing import url_maker, wants_window_fragment, window
 from core.types import PortalRequest
@@ -38,7 +40,9 @@ from portal.decorators import contact_required
 
 
 def get_assessment_for_contact(request: PortalRequest, assessment_id: int) -> Assessment:
-    return get_object_or_404(Assessment.objects.for_contact(request.contact), pk=assessment_id)
+    return get_object_or_404(
+        Assessment.objects.for_contact(request.contact).select_related("client"), pk=assessment_id
+    )
 
 
 def get_request_for_contact(request: PortalRequest, request_id: int) -> EvidenceRequest:
@@ -77,30 +81,42 @@ def assessment_detail(request: PortalRequest, slug: str, assessment_id: int) -> 
     status = status if status in Status.values else ""
     sort = request.GET.get("sort", "")
     sort = sort if sort in SORTS else ""
-    rows = window(
-        request, request_list(EvidenceRequest.objects.filter(assessment=assessment), status=status, sort=sort)
-    )
-    present_requests(
-        rows.rows,
-        detail_url=url_maker("portal:request-detail", "request_id", slug=slug),
-        for_client=True,
-    )
-    context = {
-        "assessment": assessment,
-        "requests": rows.rows,
-        "window": rows,
-        "status": status,
-        "sort": sort,
-        "next_sort": NEXT_SORT[sort],
-        "sort_label": SORTS[sort],
-        "next_sort_label": SORTS[NEXT_SORT[sort]],
-        "statuses": Status.choices,
-    }
+
+    def table_context() -> dict:
+        rows = window(
+            request,
+            request_list(EvidenceRequest.objects.filter(assessment=assessment), status=status, sort=sort),
+        )
+        present_requests(
+            rows.rows,
+            detail_url=url_maker("portal:request-detail", "request_id", slug=slug),
+            for_client=True,
+        )
+        return {
+            "assessment": assessment,
+            "requests": rows.rows,
+            "window": rows,
+            "status": status,
+            "sort": sort,
+            "next_sort": NEXT_SORT[sort],
+            "sort_label": SORTS[sort],
+            "next_sort_label": SORTS[NEXT_SORT[sort]],
+            "statuses": Status.choices,
+        }
+
     if wants_window_fragment(request):  # "Show more": only the next rows
-        return render(request, "portal/assessments/_request_rows.html", context)
+        return render(request, "portal/assessments/_request_rows.html", table_context())
+    table = cached_list(
+        request,
+        f"portal-requests:{assessment.pk}",
+        {"status": status, "sort": sort},
+        lambda: render_to_string("portal/assessments/_requests.html", table_context(), request=request),
+    )
     if request.htmx and request.htmx.target == "requests":
-        return render(request, "portal/assessments/_requests.html", context)
-    return render(request, "portal/assessments/assessment_detail.html", context)
+        return HttpResponse(table)
+    return render(
+        request, "portal/assessments/assessment_detail.html", {"assessment": assessment, "table": table}
+    )
 
 
 # --- one request -------------------------------------------------------------------------------------

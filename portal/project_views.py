@@ -10,10 +10,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activity.verbs import CLIENT
+from core.fragments import cached_list
 from core.http import client_ip, is_id
 from core.listing import url_maker, wants_window_fragment, window
 from core.types import PortalRequest
@@ -130,18 +132,23 @@ def deliverable_list(request: PortalRequest, slug: str) -> HttpResponse:
         selected = projects.filter(pk=project_id).first()
         if selected is not None:
             deliverables = deliverables.filter(project=selected)
-    rows = window(request, deliverable_rows(deliverables))
-    _present(rows.rows, slug)
-    context = {
-        "deliverables": rows.rows,
-        "window": rows,
-        "projects": projects,
-        "selected": selected,
-    }
+
+    def table_context() -> dict:
+        rows = window(request, deliverable_rows(deliverables))
+        _present(rows.rows, slug)
+        return {"deliverables": rows.rows, "window": rows, "selected": selected}
+
     if wants_window_fragment(request):  # "Show more": only the next rows
-        return render(request, "portal/projects/_deliverable_rows.html", context)
+        return render(request, "portal/projects/_deliverable_rows.html", table_context())
+    table = cached_list(
+        request,
+        "portal-deliverables",
+        {"project": str(selected.pk) if selected is not None else ""},
+        lambda: render_to_string("portal/projects/_deliverable_table.html", table_context(), request=request),
+    )
     if request.htmx and request.htmx.target == "deliverables":
-        return render(request, "portal/projects/_deliverable_table.html", context)
+        return HttpResponse(table)
+    context = {"table": table, "projects": projects, "selected": selected}
     return render(request, "portal/projects/deliverable_list.html", context)
 
 

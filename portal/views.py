@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +15,7 @@ from django_ratelimit.decorators import ratelimit
 from accounts import services
 from accounts.forms import PortalLoginForm
 from accounts.ratelimits import post_email_key
+from core.fragments import cached_html
 from core.http import client_ip
 from core.types import PortalRequest
 from portal.decorators import contact_required
@@ -142,11 +144,15 @@ def logout(request: PortalRequest, slug: str) -> HttpResponse:
 @contact_required
 def dashboard(request: PortalRequest, slug: str) -> HttpResponse:
     contact = request.contact
-    return render(
-        request,
-        "portal/dashboard.html",
-        {"client": contact.client, "events": client_feed(contact), "widgets": dashboard_widgets(request)},
-    )
+
+    def widgets_and_feed() -> str:
+        context = {"events": client_feed(contact), "widgets": dashboard_widgets(request)}
+        return render_to_string("portal/_dashboard_body.html", context, request=request)
+
+    # Kept per contact until anything in the workspace changes (core/fragments.py): the widgets and the
+    # feed are most of the page's cost; the layout around them (CSRF token, CSP nonce) is fresh.
+    body = cached_html(request, "portal-dashboard", [], widgets_and_feed)
+    return render(request, "portal/dashboard.html", {"client": contact.client, "body": body})
 
 
 @require_GET

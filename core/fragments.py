@@ -1,0 +1,168 @@
+"""Rendered HTML fragments kept per viewer until anything in their workspace changes.
+
+The costly part of a busy page (the dashboard's widgets and feed, the rows of a long list) is rendered
+once and kept in the shared cache (Redis in production) under a key made of:
+
+- the viewer: a contact (and their client) or a staff member (and their workspace): nobody is ever served
+  a fragment rendered for somebody else;
+- what the fragment shows (a name and its parameters, e.g. an assessment id and the query string);
+- today's date in the active time zone (overdue flags and "due in 3 days" change at midnight);
+- two generation tokens: the viewer's workspace's and a global one.
+
+Every save or delete of a model instance (post_save / post_delete / m2m_changed) replaces its workspace's
+token (the global one when the model has no `workspace` column) at once and again when it commits, and so
+does every unsafe request (POST, …) that reached a workspace, covering bulk writes that send no signal.
+The next request then renders afresh. Audited changes made with `QuerySet.update()` are covered by their
+activity event's save. `FRAGMENT_CACHE_SECONDS` (default 60) bounds what could still slip through
+(relative times such as "3 minutes ago", a write with neither a signal nor a request); 0 turns this off.
+
+The tokens are read *before* the data: a request that renders from data older than a write stores its
+HTML under the old token, which no later request asks for. Fragments hold no per-request secret (CSRF
+token, CSP nonce): pages put those in their fresh, uncached layout. Staff previewing a contact's portal
+are never served nor do they store cached fragments. A cache that does not answer only costs speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+log = logging.getLogger(__name__)
+
+GLOBAL = "global"
+# Writes that never change what a fragment shows: sign-in bookkeeping, counters, the mail outbox.
+IGNORED_MODELS = {
+    "sessions.Session",
+    "accounts.PortalSession",
+    "accounts.MagicLink",
+    "sequences.Sequence",
+    "activity.EventChain",
+    "activity.OutboxMessage",
+    "activity.DigestLog",
+    "otp_totp.TOTPDevice",
+    "admin.LogEntry",
+}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def _generation_key(scope: object) -> str:
+    return f"frag:gen:{scope}"
+
+
+def generations(workspace_id: int) -> tuple[str, str]:
+    """The (global, workspace) tokens now; a missing one is created (never read as a default)."""
+    keys = [_generation_key(GLOBAL), _generation_key(workspace_id)]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, secrets.token_hex(8), None)
+            found[key] = cache.get(key)
+    return found[keys[0]], found[keys[1]]
+
+
+def bump(workspace_id: int | None) -> None:
+    """Retire every fragment of this workspace (every workspace's, for None), now."""
+    try:
+        cache.set(
+            _generation_key(GLOBAL if workspace_id is None else workspace_id), secrets.token_hex(8), None
+        )
+    except Exception:  # a cache that is down holds nothing to retire
+        log.warning("fragment cache: could not bump %s", workspace_id, exc_info=True)
+
+
+def bump_now_and_on_commit(workspace_id: int | None) -> None:
+    """A write in progress: retire now (so no reader keeps serving what was there before) and again once
+    it commits (a reader between the two rendered the old data under the token set now)."""
+    bump(workspace_id)
+    transaction.on_commit(lambda: bump(workspace_id))
+
+
+def _viewer(request) -> tuple[str, int] | None:
+    """(who, workspace id) of a request whose fragments may be cached, or None."""
+    contact = getattr(request, "contact", None)
+    if contact is not None:
+        if getattr(request, "portal_preview", False):
+            return None
+        return f"contact:{contact.pk}:{contact.client_id}", contact.workspace_id
+    workspace, user = getattr(request, "workspace", None), getattr(request, "user", None)
+    if workspace is not None and user is not None and user.is_authenticated:
+        return f"staff:{user.pk}:{request.membership.role}", workspace.pk
+    return None
+
+
+def cached_html(request, name: str, parts: Iterable[object], render: Callable[[], str]) -> SafeString:
+    """`render()`'s HTML for this viewer and these parts, from the cache when nothing has changed since."""
+    seconds = settings.FRAGMENT_CACHE_SECONDS
+    viewer = _viewer(request) if seconds > 0 else None
+    if viewer is None:
+        return mark_safe(render())  # noqa: S308 - render() returns a rendered template
+    who, workspace_id = viewer
+    try:
+        tokens = generations(workspace_id)
+        raw = "\x1f".join([name, who, *map(str, parts), timezone.localdate().isoformat(), *tokens])
+        key = "frag:html:" + hashlib.sha256(raw.encode()).hexdigest()
+        html = cache.get(key)
+    except Exception:
+        log.warning("fragment cache: read failed, rendering", exc_info=True)
+        return mark_safe(render())  # noqa: S308 - as above
+    if html is None:
+        html = str(render())
+        try:
+            cache.set(key, html, seconds)
+        except Exception:
+            log.warning("fragment cache: write failed", exc_info=True)
+    return mark_safe(html)  # noqa: S308 - rendered by our own templates (autoescaped) for this viewer
+
+
+# --- what retires fragments --------------------------------------------------------------------------
+
+
+def _changed(sender, instance, **kwargs) -> None:
+    if sender._meta.label in IGNORED_MODELS:
+        return
+    bump_now_and_on_commit(getattr(instance, "workspace_id", None))
+
+
+def _m2m_changed(sender, instance, action, **kwargs) -> None:
+    if action.startswith("post_"):
+        _changed(type(instance), instance)
+
+
+def connect_signals() -> None:
+    post_save.connect(_changed, dispatch_uid="core.fragments.saved")
+    post_delete.connect(_changed, dispatch_uid="core.fragments.deleted")
+    m2m_changed.connect(_m2m_changed, dispatch_uid="core.fragments.m2m")
+
+
+class RetireFragmentsMiddleware:
+    """An unsafe request that reached a workspace retires its fragments once it has answered (bulk
+    writes such as an imported request list send no per-row signal)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in SAFE_METHODS:
+            workspace = getattr(request, "workspace", None) or getattr(request, "portal_workspace", None)
+            bump(workspace.pk if workspace is not None else None)
+        return response
+
+
+def cached_list(request, name: str, params: dict[str, str], render: Callable[[], str]) -> SafeString:
+    """`cached_html` for a list as first shown. Cached only when the query string is exactly the validated
+    `params` (absent or as validated): a "Show more" window, `rows=`, a junk or repeated parameter renders
+    afresh, so a viewer's cache holds at most one entry per filter and sort the page offers."""
+    for key in request.GET:
+        if request.GET.getlist(key) != [params.get(key)]:
+            return mark_safe(render())  # noqa: S308 - render() returns a rendered template
+    return cached_html(request, name, sorted(params.items()), render)

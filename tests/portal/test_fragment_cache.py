@@ -1,0 +1,180 @@
+"""The dashboard's widgets and the long lists' rows are kept per viewer (core/fragments.py): a second view
+costs no query for them, any change in the workspace is seen on the next view, nobody is served another
+viewer's fragment, staff preview is never cached, and a query string the page does not offer is never
+cached."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.middleware import PREVIEW_SESSION_KEY
+from accounts.services import revoke_contact
+from assessments.models import AssessmentAccess, EvidenceRequest, Status
+from core import fragments
+from tests.conftest import portal_client, staff_client
+from tests.factories import AssessmentAccessFactory, EvidenceRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _fragment_keys() -> set[bytes]:
+    """The HTML fragments stored in the cache now (straight from Redis: Django's cache lists no keys)."""
+    return set(redis.Redis.from_url(settings.CACHES["default"]["LOCATION"]).keys("*frag:html:*"))
+
+
+def P(name, **kw):
+    return reverse(f"portal:{name}", kwargs={"slug": "alpha", **kw})
+
+
+def _get(http, url, **extra):
+    with CaptureQueriesContext(connection) as ctx:
+        response = http.get(url, **extra)
+    assert response.status_code == 200
+    return response.content.decode(), len(ctx.captured_queries)
+
+
+def test_second_dashboard_view_renders_widgets_from_the_cache(world, ev, contact_http):
+    first, first_queries = _get(contact_http, P("dashboard"))
+    second, second_queries = _get(contact_http, P("dashboard"))
+    assert "PCI DSS ROC 2026" in first and "PCI DSS ROC 2026" in second
+    assert second_queries < first_queries
+    assert second_queries <= 2  # the session (and at most one more): no widget query
+
+
+def test_a_change_is_on_the_next_dashboard(world, ev, contact_http):
+    assert "Badge log" not in _get(contact_http, P("dashboard"))[0]
+    EvidenceRequestFactory(
+        assessment=ev.assessment,
+        requirement="9.9.9",
+        title="Badge log",
+        status=Status.OPEN,
+        due_date=timezone.localdate(),
+    )
+    assert "Badge log" in _get(contact_http, P("dashboard"))[0]  # on the "needs attention" list
+
+
+def test_an_update_without_a_signal_is_seen_through_its_event(world, ev, contact_http):
+    """A status moved with QuerySet.update() (no post_save) but audited: the event's save retires."""
+    body, _ = _get(contact_http, P("assessment-detail", assessment_id=ev.assessment.pk))
+    assert "Network diagram" in body
+    EvidenceRequest.objects.filter(pk=ev.request.pk).update(title="Renamed diagram")
+    from activity.services import record_event
+
+    record_event(workspace=world.ws, client=world.client, verb="assessment.updated", actor_user=world.owner)
+    body, _ = _get(contact_http, P("assessment-detail", assessment_id=ev.assessment.pk))
+    assert "Renamed diagram" in body
+
+
+def test_a_post_retires_the_workspace_fragments(world, ev, contact_http):
+    before = fragments.generations(world.ws.pk)
+    response = contact_http.post(P("logout"))
+    assert response.status_code == 302
+    assert fragments.generations(world.ws.pk)[1] != before[1]
+    assert fragments.generations(world.ws_b.pk) is not None
+
+
+def test_each_viewer_has_their_own_fragments(world, ev):
+    """Two contacts of two clients of one workspace, and a second contact of the same client with no
+    access to the assessment: each dashboard shows only its own, warm cache or not."""
+    pat = portal_client(world.contact)
+    sam = portal_client(world.other_contact)
+    pat_body, _ = _get(pat, P("dashboard"))
+    sam_body, _ = _get(sam, P("dashboard"))
+    assert "PCI DSS ROC 2026" in pat_body and "Othercorp SAQ D" not in pat_body
+    assert "Othercorp SAQ D" in sam_body and "PCI DSS ROC 2026" not in sam_body
+    pat_body, _ = _get(pat, P("dashboard"))
+    assert "Othercorp SAQ D" not in pat_body
+
+
+def test_access_removed_is_seen_at_once(world, ev, contact_http):
+    body, _ = _get(contact_http, P("dashboard"))
+    assert "PCI DSS ROC 2026" in body
+    AssessmentAccess.objects.filter(pk=ev.access.pk).delete()  # post_delete
+    body, _ = _get(contact_http, P("dashboard"))
+    assert "PCI DSS ROC 2026" not in body
+    AssessmentAccessFactory(assessment=ev.assessment, contact=world.contact)
+    assert "PCI DSS ROC 2026" in _get(contact_http, P("dashboard"))[0]
+
+
+def test_a_revoked_contact_gets_nothing_from_the_cache(world, ev, contact_http):
+    _get(contact_http, P("assessment-detail", assessment_id=ev.assessment.pk))
+    revoke_contact(contact=world.contact, actor=world.owner)
+    response = contact_http.get(P("assessment-detail", assessment_id=ev.assessment.pk))
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_staff_preview_is_never_cached(world, ev):
+    staff = staff_client(world.owner)
+    session = staff.session
+    session[PREVIEW_SESSION_KEY] = world.contact.pk
+    session.save()
+    before = set(_fragment_keys())
+    body, _ = _get(staff, P("dashboard"))
+    assert "PCI DSS ROC 2026" in body
+    assert set(_fragment_keys()) == before
+
+
+def test_only_the_offered_query_strings_are_cached(world, ev, contact_http):
+    url = P("assessment-detail", assessment_id=ev.assessment.pk)
+    _get(contact_http, url, data={"status": Status.OPEN})
+    keys = set(_fragment_keys())
+    assert keys, "the filtered list is cached"
+    for junk in (
+        {"status": "nope"},
+        {"rows": "300"},
+        {"sort": "req", "x": "1"},
+        {"status": ["open", "open"]},
+    ):
+        body, _ = _get(contact_http, url, data=junk)
+        assert "Network diagram" in body
+    assert set(_fragment_keys()) == keys  # nothing more was stored
+
+
+def test_tomorrow_is_a_new_key(world, ev, contact_http, settings):
+    """Overdue flags change at midnight: the date is part of the key."""
+    EvidenceRequest.objects.filter(pk=ev.request.pk).update(due_date=timezone.localdate() + timedelta(days=1))
+    fragments.bump(None)
+    url = P("assessment-detail", assessment_id=ev.assessment.pk)
+    assert "Overdue" not in _get(contact_http, url)[0]
+    later = timezone.now() + timedelta(days=3)
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert "Overdue" in _get(contact_http, url)[0]
+
+
+def test_zero_turns_it_off(world, ev, contact_http, settings):
+    settings.FRAGMENT_CACHE_SECONDS = 0
+    _, first = _get(contact_http, P("dashboard"))
+    _, second = _get(contact_http, P("dashboard"))
+    assert second == first
+    assert not _fragment_keys()
+
+
+def test_a_cache_that_does_not_answer_only_costs_speed(world, ev, contact_http, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    body, _ = _get(contact_http, P("dashboard"))
+    assert "PCI DSS ROC 2026" in body
+
+
+def test_staff_lists_are_per_staff_member_and_role(world, ev):
+    url = reverse("assessments:assessment-detail", kwargs={"assessment_id": ev.assessment.pk})
+    owner, member = staff_client(world.owner), staff_client(world.member)
+    _get(owner, url)
+    _get(member, url)
+    assert len(_fragment_keys()) == 2
+    EvidenceRequestFactory(assessment=ev.assessment, requirement="4.4.4", title="Key rotation record")
+    assert "Key rotation record" in _get(owner, url)[0]
