@@ -4,11 +4,12 @@ Seeds a large workspace (bench/_seed.py), collects static files, starts the proj
 (2 workers, DEBUG=0, PostgreSQL, Redis, CONN_MAX_AGE=600) and a bare one-view Django app (bench/_hello.py)
 under the same gunicorn settings, signs in a contact (magic link, over HTTP) and a staff member, and drives
 each page with `wrk` (16 connections). Prints req/s, p50 and p99 and each page's share of bare Django's req/s
-beside the issue's target; then how a page's time grows with its work (one connection, 30/300/3,000
+beside the issue's target, and the same page with the fragment cache off (a third server with
+FRAGMENT_CACHE_SECONDS=0: what the first view after any change costs); then how a page's time grows with its work (one connection, 30/300/3,000
 requests); then a 1 GB upload through the portal's upload view: MB/s against `dd` to the same disk and the
 worker's RSS growth. Figures are printed, never asserted.
 
-BENCH_SECONDS (default 5) is each page's wrk run; BENCH_PORT (default 8120) the first of three ports;
+BENCH_SECONDS (default 5) is each page's wrk run; BENCH_PORT (default 8120) the first of four ports;
 BENCH_UPLOAD_MB (default 1024) the upload's size; BENCH_PARTS (default load,growth,upload) what to run.
 """
 
@@ -266,19 +267,25 @@ def _pages(world) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def _load(world, cookies: dict[str, str]) -> None:
+def _load(world, cookies: dict[str, str], uncached_port: int) -> None:
     print(
         f"\nUnder load: wrk, {CONNECTIONS} connections, at least {SECONDS} s a page (a slow page longer); gunicorn, {WORKERS} workers"
     )
-    print(f"{'page':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'KB':>7}{'ratio':>8}  target")
+    print("(cached: the page as seen again while nothing changed, fragments from core/fragments.py;")
+    print(" rendered: the same page with FRAGMENT_CACHE_SECONDS=0, i.e. the first view after any change)")
+    print(
+        f"{'page':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'KB':>7}{'ratio':>8}  target{'':<28}{'rendered':>9}{'ratio':>8}"
+    )
     hello_rps, p50, p99, size = wrk(PORT + 1, "/", None)
     print(f"{'bare Django (hello)':<36}{hello_rps:>9.2f}{p50:>9.0f}{p99:>9.0f}{size / 1024:>7.0f}{1:>8.4f}")
     for label, who, path, target in _pages(world):
         rps, p50, p99, size = wrk(PORT, path, cookies.get(who))
+        cold, _, _, _ = wrk(uncached_port, path, cookies.get(who))
         ratio = rps / hello_rps
         met = f" ({_yes(ratio >= float(target[3:]))})" if target.startswith(">= ") else ""
         print(
-            f"{label:<36}{rps:>9.2f}{p50:>9.0f}{p99:>9.0f}{size / 1024:>7.0f}{ratio:>8.4f}  {target}{met}",
+            f"{label:<36}{rps:>9.2f}{p50:>9.0f}{p99:>9.0f}{size / 1024:>7.0f}{ratio:>8.4f}  {target + met:<34}"
+            f"{cold:>9.2f}{cold / hello_rps:>8.4f}",
             flush=True,
         )
 
@@ -420,7 +427,13 @@ def main() -> None:
             cookies = {key: sign_in_contact(contact) for key, contact in world.contacts.items()}
             cookies["staff"] = sign_in_staff(world.staff)
             if "load" in PARTS:
-                _load(world, cookies)
+                uncached = Gunicorn(
+                    "config.wsgi:application", PORT + 3, {**env, "FRAGMENT_CACHE_SECONDS": "0"}, log
+                )
+                try:
+                    _load(world, cookies, PORT + 3)
+                finally:
+                    uncached.stop()
             if "growth" in PARTS:
                 _growth(world, cookies)
         finally:

@@ -52,6 +52,7 @@ IGNORED_MODELS = {
     "admin.LogEntry",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+PER_REQUEST_MARKERS = ('name="csrfmiddlewaretoken"', " nonce=")
 
 
 def _generation_key(scope: object) -> str:
@@ -92,10 +93,10 @@ def _viewer(request) -> tuple[str, int] | None:
     if contact is not None:
         if getattr(request, "portal_preview", False):
             return None
-        return f"contact:{contact.pk}:{contact.client_id}", contact.workspace_id
+        return f"contact:{contact.pk}:{contact.client_id}:{contact.workspace_id}", contact.workspace_id
     workspace, user = getattr(request, "workspace", None), getattr(request, "user", None)
     if workspace is not None and user is not None and user.is_authenticated:
-        return f"staff:{user.pk}:{request.membership.role}", workspace.pk
+        return f"staff:{user.pk}:{request.membership.role}:{workspace.pk}", workspace.pk
     return None
 
 
@@ -116,6 +117,10 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
         return mark_safe(render())  # noqa: S308 - as above
     if html is None:
         html = str(render())
+        if any(marker in html for marker in PER_REQUEST_MARKERS):
+            # A form's CSRF token or a script's nonce belongs to this response only: never kept.
+            log.warning("fragment cache: %s holds a per-request value, not cached", name)
+            return mark_safe(html)  # noqa: S308 - as below
         try:
             cache.set(key, html, seconds)
         except Exception:

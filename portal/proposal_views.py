@@ -11,10 +11,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from activity.verbs import CLIENT
 from core.errors import ServiceError
+from core.fragments import cached_html
 from core.http import client_ip
 from core.types import PortalRequest
 from files import views as file_views
@@ -125,7 +127,17 @@ def proposal_detail(request: PortalRequest, slug: str, proposal_id: int) -> Http
             else workflow.closed_message(proposal),
             "consent_version": consent_version,
             "consent_text": consent_text,
-            "history": document_events(proposal, audience=CLIENT),
+            # The feed is kept per contact until anything in the workspace changes (core/fragments.py).
+            "history_html": cached_html(
+                request,
+                f"portal-proposal-history:{proposal.pk}",
+                [],
+                lambda: render_to_string(
+                    "activity/_feed.html",
+                    {"events": document_events(proposal, audience=CLIENT), "audience": "client"},
+                    request=request,
+                ),
+            ),
         },
     )
 

@@ -178,3 +178,22 @@ def test_staff_lists_are_per_staff_member_and_role(world, ev):
     assert len(_fragment_keys()) == 2
     EvidenceRequestFactory(assessment=ev.assessment, requirement="4.4.4", title="Key rotation record")
     assert "Key rotation record" in _get(owner, url)[0]
+
+
+def test_a_fragment_with_a_csrf_token_or_nonce_is_never_kept(world, contact_http):
+    """A safety net: should a cached template ever grow a form or an inline script, its per-response
+    token is not served to the viewer's other browser."""
+    request = contact_http.get(P("dashboard")).wsgi_request
+    for html in (
+        '<input type="hidden" name="csrfmiddlewaretoken" value="x">',
+        '<script nonce="n">1</script>',
+    ):
+        calls: list[int] = []
+
+        def render(html=html, calls=calls):
+            calls.append(1)
+            return html
+
+        assert fragments.cached_html(request, "t", [html], render) == html
+        assert fragments.cached_html(request, "t", [html], render) == html
+        assert len(calls) == 2  # rendered each time: nothing was kept
