@@ -6,6 +6,7 @@ cached."""
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import redis
@@ -145,8 +146,6 @@ def test_tomorrow_is_a_new_key(world, ev, contact_http, settings):
     url = P("assessment-detail", assessment_id=ev.assessment.pk)
     assert "Overdue" not in _get(contact_http, url)[0]
     later = timezone.now() + timedelta(days=3)
-    from unittest import mock
-
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert "Overdue" in _get(contact_http, url)[0]
 
@@ -197,3 +196,25 @@ def test_a_fragment_with_a_csrf_token_or_nonce_is_never_kept(world, contact_http
         assert fragments.cached_html(request, "t", [html], render) == html
         assert fragments.cached_html(request, "t", [html], render) == html
         assert len(calls) == 2  # rendered each time: nothing was kept
+
+
+def test_an_anonymous_post_retires_nothing(world, client):
+    """Nobody signed in: a junk POST, a portal POST without a session, a webhook with a bad signature.
+    Were they to retire fragments, anybody could keep every workspace's cache empty."""
+    before = fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)
+    client.post("/app/no-such-page/")
+    client.post(P("logout"))
+    client.post(reverse("stripe-webhook"), data="{}", content_type="application/json")
+    assert (fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)) == before
+
+
+def test_a_portal_post_retires_the_portals_workspace(world):
+    """A contact of Bravo whose browser is also signed in as Alpha's staff: their portal POST acted on
+    Bravo, whatever the staff session says."""
+    http = portal_client(world.outsider_contact)
+    http.force_login(world.owner)
+    alpha, bravo = fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)
+    response = http.post(reverse("portal:dashboard", kwargs={"slug": "bravo"}))  # GET only: writes nothing
+    assert response.status_code == 405
+    assert fragments.generations(world.ws_b.pk)[1] != bravo[1]
+    assert fragments.generations(world.ws.pk) == alpha
