@@ -94,7 +94,14 @@ def _viewer(request) -> tuple[str, int] | None:
     if contact is not None:
         if getattr(request, "portal_preview", False):
             return None
-        return f"contact:{contact.pk}:{contact.client_id}:{contact.workspace_id}", contact.workspace_id
+        # The client (which sections it hides) was loaded by the middleware before the tokens are read:
+        # like a staff member's role, it is in the key, so a render from a client older than the token
+        # (a section hidden meanwhile) is never what the next request reads.
+        client = contact.client
+        return (
+            f"contact:{contact.pk}:{client.pk}:{contact.workspace_id}:{client.hidden_sections}",
+            contact.workspace_id,
+        )
     workspace, user = getattr(request, "workspace", None), getattr(request, "user", None)
     if workspace is not None and user is not None and user.is_authenticated:
         return f"staff:{user.pk}:{request.membership.role}:{workspace.pk}", workspace.pk

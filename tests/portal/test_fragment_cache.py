@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.middleware import PREVIEW_SESSION_KEY
+from accounts.models import Client
 from accounts.services import revoke_contact
 from assessments.models import AssessmentAccess, EvidenceRequest, Status
+from billing.models import INVOICES_SECTION
 from core import fragments
 from tests.conftest import portal_client, staff_client
 from tests.factories import AssessmentAccessFactory, EvidenceRequestFactory
@@ -218,3 +220,19 @@ def test_a_portal_post_retires_the_portals_workspace(world):
     assert response.status_code == 405
     assert fragments.generations(world.ws_b.pk)[1] != bravo[1]
     assert fragments.generations(world.ws.pk) == alpha
+
+
+def test_a_section_hidden_while_the_dashboard_renders_is_hidden_on_the_next_view(world, contact_http):
+    """The portal middleware loads the client (its hidden sections) before the dashboard reads the tokens:
+    staff hiding a section in between must not leave the widget cached under the new token."""
+    read_tokens = fragments.generations
+
+    def hide_invoices_then_read(workspace_id):
+        client = Client.objects.get(pk=world.client.pk)
+        client.hidden_sections = Client.encode_hidden({INVOICES_SECTION})
+        client.save()
+        return read_tokens(workspace_id)
+
+    with mock.patch.object(fragments, "generations", side_effect=hide_invoices_then_read):
+        assert 'id="invoices-widget"' in _get(contact_http, P("dashboard"))[0]  # rendered from the old client
+    assert 'id="invoices-widget"' not in _get(contact_http, P("dashboard"))[0]
