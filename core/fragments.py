@@ -11,7 +11,8 @@ once and kept in the shared cache (Redis in production) under a key made of:
 
 Every save or delete of a model instance (post_save / post_delete / m2m_changed) replaces its workspace's
 token (the global one when the model has no `workspace` column) at once and again when it commits, and so
-does every unsafe request (POST, …) that reached a workspace, covering bulk writes that send no signal.
+does every unsafe request (POST, …) of a signed-in contact or staff member, covering bulk writes that send
+no signal.
 The next request then renders afresh. Audited changes made with `QuerySet.update()` are covered by their
 activity event's save. `FRAGMENT_CACHE_SECONDS` (default 60) bounds what could still slip through
 (relative times such as "3 minutes ago", a write with neither a signal nor a request); 0 turns this off.
@@ -93,7 +94,14 @@ def _viewer(request) -> tuple[str, int] | None:
     if contact is not None:
         if getattr(request, "portal_preview", False):
             return None
-        return f"contact:{contact.pk}:{contact.client_id}:{contact.workspace_id}", contact.workspace_id
+        # The client (which sections it hides) was loaded by the middleware before the tokens are read:
+        # like a staff member's role, it is in the key, so a render from a client older than the token
+        # (a section hidden meanwhile) is never what the next request reads.
+        client = contact.client
+        return (
+            f"contact:{contact.pk}:{client.pk}:{contact.workspace_id}:{client.hidden_sections}",
+            contact.workspace_id,
+        )
     workspace, user = getattr(request, "workspace", None), getattr(request, "user", None)
     if workspace is not None and user is not None and user.is_authenticated:
         return f"staff:{user.pk}:{request.membership.role}:{workspace.pk}", workspace.pk
@@ -148,9 +156,20 @@ def connect_signals() -> None:
     m2m_changed.connect(_m2m_changed, dispatch_uid="core.fragments.m2m")
 
 
+def _written_workspace(request) -> int | None:
+    """The workspace a signed-in viewer's request acted on: the portal's for a contact (whatever staff
+    session the same browser holds), else the staff member's current one; None for nobody signed in."""
+    if getattr(request, "portal_workspace", None) is not None:
+        return request.portal_workspace.pk if getattr(request, "contact", None) is not None else None
+    workspace = getattr(request, "workspace", None)
+    return workspace.pk if workspace is not None else None
+
+
 class RetireFragmentsMiddleware:
-    """An unsafe request that reached a workspace retires its fragments once it has answered (bulk
-    writes such as an imported request list send no per-row signal)."""
+    """An unsafe request of a signed-in viewer retires their workspace's fragments once it has answered
+    (bulk writes such as an imported request list send no per-row signal). Anonymous ones (a sign-in, a
+    webhook, a junk POST) retire nothing here: what they write sends signals, and anybody could otherwise
+    empty every workspace's cache with one POST a second."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -158,8 +177,9 @@ class RetireFragmentsMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.method not in SAFE_METHODS:
-            workspace = getattr(request, "workspace", None) or getattr(request, "portal_workspace", None)
-            bump(workspace.pk if workspace is not None else None)
+            workspace_id = _written_workspace(request)
+            if workspace_id is not None:
+                bump(workspace_id)
         return response
 
 

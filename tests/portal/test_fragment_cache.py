@@ -6,6 +6,7 @@ cached."""
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import redis
@@ -16,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.middleware import PREVIEW_SESSION_KEY
+from accounts.models import Client
 from accounts.services import revoke_contact
 from assessments.models import AssessmentAccess, EvidenceRequest, Status
+from billing.models import INVOICES_SECTION
 from core import fragments
 from tests.conftest import portal_client, staff_client
 from tests.factories import AssessmentAccessFactory, EvidenceRequestFactory
@@ -145,8 +148,6 @@ def test_tomorrow_is_a_new_key(world, ev, contact_http, settings):
     url = P("assessment-detail", assessment_id=ev.assessment.pk)
     assert "Overdue" not in _get(contact_http, url)[0]
     later = timezone.now() + timedelta(days=3)
-    from unittest import mock
-
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert "Overdue" in _get(contact_http, url)[0]
 
@@ -197,3 +198,41 @@ def test_a_fragment_with_a_csrf_token_or_nonce_is_never_kept(world, contact_http
         assert fragments.cached_html(request, "t", [html], render) == html
         assert fragments.cached_html(request, "t", [html], render) == html
         assert len(calls) == 2  # rendered each time: nothing was kept
+
+
+def test_an_anonymous_post_retires_nothing(world, client):
+    """Nobody signed in: a junk POST, a portal POST without a session, a webhook with a bad signature.
+    Were they to retire fragments, anybody could keep every workspace's cache empty."""
+    before = fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)
+    client.post("/app/no-such-page/")
+    client.post(P("logout"))
+    client.post(reverse("stripe-webhook"), data="{}", content_type="application/json")
+    assert (fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)) == before
+
+
+def test_a_portal_post_retires_the_portals_workspace(world):
+    """A contact of Bravo whose browser is also signed in as Alpha's staff: their portal POST acted on
+    Bravo, whatever the staff session says."""
+    http = portal_client(world.outsider_contact)
+    http.force_login(world.owner)
+    alpha, bravo = fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)
+    response = http.post(reverse("portal:dashboard", kwargs={"slug": "bravo"}))  # GET only: writes nothing
+    assert response.status_code == 405
+    assert fragments.generations(world.ws_b.pk)[1] != bravo[1]
+    assert fragments.generations(world.ws.pk) == alpha
+
+
+def test_a_section_hidden_while_the_dashboard_renders_is_hidden_on_the_next_view(world, contact_http):
+    """The portal middleware loads the client (its hidden sections) before the dashboard reads the tokens:
+    staff hiding a section in between must not leave the widget cached under the new token."""
+    read_tokens = fragments.generations
+
+    def hide_invoices_then_read(workspace_id):
+        client = Client.objects.get(pk=world.client.pk)
+        client.hidden_sections = Client.encode_hidden({INVOICES_SECTION})
+        client.save()
+        return read_tokens(workspace_id)
+
+    with mock.patch.object(fragments, "generations", side_effect=hide_invoices_then_read):
+        assert 'id="invoices-widget"' in _get(contact_http, P("dashboard"))[0]  # rendered from the old client
+    assert 'id="invoices-widget"' not in _get(contact_http, P("dashboard"))[0]
