@@ -19,16 +19,20 @@ activity event's save. `FRAGMENT_CACHE_SECONDS` (default 60) bounds what could s
 
 The tokens are read *before* the data: a request that renders from data older than a write stores its
 HTML under the old token, which no later request asks for. Fragments hold no per-request secret (CSRF
-token, CSP nonce): pages put those in their fresh, uncached layout. Staff previewing a contact's portal
-are never served nor do they store cached fragments. A cache that does not answer only costs speed.
+token, CSP nonce): pages put those in their fresh, uncached layout, and a render that asks for either is
+not kept. The key also holds a digest of the code (`code_version`), so a deploy never serves HTML made by
+the previous release. Staff previewing a contact's portal are never served nor do they store cached
+fragments. A cache that does not answer only costs speed.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,6 +57,20 @@ IGNORED_MODELS = {
     "admin.LogEntry",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+# What the code version digests (core.fragments.code_version).
+CODE_FOLDERS = (
+    "config",
+    "core",
+    "accounts",
+    "activity",
+    "files",
+    "assessments",
+    "projects",
+    "proposals",
+    "billing",
+    "portal",
+    "templates",
+)
 PER_REQUEST_MARKERS = ('name="csrfmiddlewaretoken"', " nonce=")
 
 
@@ -108,6 +126,37 @@ def _viewer(request) -> tuple[str, int] | None:
     return None
 
 
+@functools.cache
+def code_version() -> str:
+    """A digest of the project's Python and templates, the same in every process of one release: after a
+    deploy, no fragment rendered by the previous code is served."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    for folder in CODE_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt"} and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _render_watching(request, render: Callable[[], str]) -> tuple[str, bool]:
+    """(HTML, whether it holds a per-request value): the render asked for the CSRF token (Django marks
+    the request when it does) or the CSP nonce, or the HTML carries a token field or a nonce anyway."""
+    meta = request.META
+    csrf_before = meta.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+    nonce_before = getattr(request, "_csp_nonce", None)
+    meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
+    try:
+        html = str(render())
+    finally:
+        asked_csrf = bool(meta.get("CSRF_COOKIE_NEEDS_UPDATE"))
+        meta["CSRF_COOKIE_NEEDS_UPDATE"] = csrf_before or asked_csrf
+    asked_nonce = nonce_before is None and getattr(request, "_csp_nonce", None) is not None
+    marked = any(marker in html for marker in PER_REQUEST_MARKERS)
+    return html, asked_csrf or asked_nonce or marked
+
+
 def cached_html(request, name: str, parts: Iterable[object], render: Callable[[], str]) -> SafeString:
     """`render()`'s HTML for this viewer and these parts, from the cache when nothing has changed since."""
     seconds = settings.FRAGMENT_CACHE_SECONDS
@@ -117,15 +166,16 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
     who, workspace_id = viewer
     try:
         tokens = generations(workspace_id)
-        raw = "\x1f".join([name, who, *map(str, parts), timezone.localdate().isoformat(), *tokens])
+        day = timezone.localdate().isoformat()
+        raw = "\x1f".join([code_version(), name, who, *map(str, parts), day, *tokens])
         key = "frag:html:" + hashlib.sha256(raw.encode()).hexdigest()
         html = cache.get(key)
     except Exception:
         log.warning("fragment cache: read failed, rendering", exc_info=True)
         return mark_safe(render())  # noqa: S308 - as above
     if html is None:
-        html = str(render())
-        if any(marker in html for marker in PER_REQUEST_MARKERS):
+        html, per_request = _render_watching(request, render)
+        if per_request:
             # A form's CSRF token or a script's nonce belongs to this response only: never kept.
             log.warning("fragment cache: %s holds a per-request value, not cached", name)
             return mark_safe(html)  # noqa: S308 - as below

@@ -236,3 +236,37 @@ def test_a_section_hidden_while_the_dashboard_renders_is_hidden_on_the_next_view
     with mock.patch.object(fragments, "generations", side_effect=hide_invoices_then_read):
         assert 'id="invoices-widget"' in _get(contact_http, P("dashboard"))[0]  # rendered from the old client
     assert 'id="invoices-widget"' not in _get(contact_http, P("dashboard"))[0]
+
+
+def test_a_render_that_asks_for_the_csrf_token_or_nonce_is_never_kept(world, contact_http):
+    """However the token reaches the HTML (here raw, as an hx-headers value would carry it). The request
+    is put back as a view sees it: no CSRF cookie update asked for yet, no nonce made yet."""
+    from csp.middleware import CSPMiddleware
+    from django.middleware.csrf import get_token
+
+    request = contact_http.get(P("dashboard")).wsgi_request
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+    request._csp_nonce = None
+    CSPMiddleware(lambda r: None).process_request(request)
+    for name, ask in (("csrf", lambda: get_token(request)), ("nonce", lambda: str(request.csp_nonce))):
+        calls: list[int] = []
+
+        def render(ask=ask, calls=calls):
+            calls.append(1)
+            return f"<div data-token='{ask()}'></div>"
+
+        fragments.cached_html(request, name, [], render)
+        fragments.cached_html(request, name, [], render)
+        assert len(calls) == 2, name  # rendered each time: nothing was kept
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # the response still sets the cookie
+
+
+def test_the_code_version_is_in_the_key(world, ev, contact_http):
+    """After a deploy (another digest of the code) nothing rendered by the previous release is served."""
+    from unittest import mock
+
+    _get(contact_http, P("dashboard"))
+    stored = _fragment_keys()
+    with mock.patch("core.fragments.code_version", return_value="next-release"):
+        _get(contact_http, P("dashboard"))
+    assert len(_fragment_keys() - stored) == 1
