@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from accounts.models import Contact, Role, User
 from activity import outbox
-from activity.mail import send_templated_email
+from activity.mail import mail_each_once, send_templated_email
 from core.http import absolute_url
 from proposals import followup
 from proposals.certificates import issue_signature_files
@@ -50,30 +50,29 @@ def contract_portal_url(contract: Contract) -> str:
     return absolute_url("portal:contract-detail", slug=contract.workspace.slug, contract_id=contract.pk)
 
 
-@outbox.handler("proposals.sent_email")
-def sent_email(*, proposal_id: int, version_id: int, kind: str = "sent") -> None:
+@outbox.handler("proposals.sent_email", keyed=True)
+def sent_email(*, proposal_id: int, version_id: int, kind: str = "sent", delivery_key: str = "") -> None:
     """`kind`: "sent" (the first version), "revised" (a new version) or "resent" (a reminder)."""
     proposal = Proposal.objects.select_related("workspace", "client").filter(pk=proposal_id).first()
     version = ProposalVersion.objects.filter(pk=version_id).first()
     if proposal is None or version is None or proposal.current_version_id != version.pk:
         return  # a newer version went out meanwhile: its own mail says so
-    for contact in contact_recipients(proposal.client, PROPOSALS_SECTION):
-        send_templated_email(
-            to=contact.email,
-            template="proposal_sent",
-            context={
-                "workspace": proposal.workspace,
-                "proposal": proposal,
-                "version": version,
-                "kind": kind,
-                "recipient": contact,
-                "link": proposal_portal_url(proposal),
-            },
-        )
+    mail_each_once(
+        delivery_key,
+        contact_recipients(proposal.client, PROPOSALS_SECTION),
+        template="proposal_sent",
+        context={
+            "workspace": proposal.workspace,
+            "proposal": proposal,
+            "version": version,
+            "kind": kind,
+            "link": proposal_portal_url(proposal),
+        },
+    )
 
 
-@outbox.handler("proposals.declined_email")
-def declined_email(*, proposal_id: int) -> None:
+@outbox.handler("proposals.declined_email", keyed=True)
+def declined_email(*, proposal_id: int, delivery_key: str = "") -> None:
     proposal = (
         Proposal.objects.select_related("workspace", "client", "declined_by", "current_version")
         .filter(pk=proposal_id)
@@ -82,34 +81,33 @@ def declined_email(*, proposal_id: int) -> None:
     if proposal is None:
         return
     link = absolute_url("proposals:proposal-detail", proposal_id=proposal.pk)
-    for user in staff_recipients(proposal):
-        send_templated_email(
-            to=user.email,
-            template="proposal_declined",
-            context={"workspace": proposal.workspace, "proposal": proposal, "recipient": user, "link": link},
-        )
+    mail_each_once(
+        delivery_key,
+        staff_recipients(proposal),
+        template="proposal_declined",
+        context={"workspace": proposal.workspace, "proposal": proposal, "link": link},
+    )
 
 
-@outbox.handler("proposals.contract_sent_email")
-def contract_sent_email(*, contract_id: int) -> None:
+@outbox.handler("proposals.contract_sent_email", keyed=True)
+def contract_sent_email(*, contract_id: int, delivery_key: str = "") -> None:
     contract = Contract.objects.select_related("workspace", "client").filter(pk=contract_id).first()
     if contract is None or not contract.awaiting_signature:
         return
-    for contact in contact_recipients(contract.client, CONTRACTS_SECTION):
-        send_templated_email(
-            to=contact.email,
-            template="contract_sent",
-            context={
-                "workspace": contract.workspace,
-                "contract": contract,
-                "recipient": contact,
-                "link": contract_portal_url(contract),
-            },
-        )
+    mail_each_once(
+        delivery_key,
+        contact_recipients(contract.client, CONTRACTS_SECTION),
+        template="contract_sent",
+        context={
+            "workspace": contract.workspace,
+            "contract": contract,
+            "link": contract_portal_url(contract),
+        },
+    )
 
 
-@outbox.handler("proposals.signature_issued")
-def signature_issued(*, signature_id: int) -> None:
+@outbox.handler("proposals.signature_issued", keyed=True)
+def signature_issued(*, signature_id: int, delivery_key: str = "") -> None:
     """Issue the certificate and signed document, then mail them to the signer and the firm."""
     signature = Signature.objects.filter(pk=signature_id).first()
     if signature is None:
@@ -139,41 +137,49 @@ def signature_issued(*, signature_id: int) -> None:
             contract_portal_url(document),
             absolute_url("proposals:contract-detail", contract_id=document.pk),
         )
-    send_templated_email(
-        to=signature.signer_email,
-        template="signature_receipt",
-        context={**context, "recipient_name": signature.signer_name, "link": portal_link},
-        attachments=attachment,
+    # Once per recipient per outbox row: a retry after a failed send does not mail the others again.
+    outbox.once_per_recipient(
+        delivery_key,
+        signature.signer_email,
+        lambda: send_templated_email(
+            to=signature.signer_email,
+            template="signature_receipt",
+            context={**context, "recipient_name": signature.signer_name, "link": portal_link},
+            attachments=attachment,
+        ),
     )
     for user in staff_recipients(document):
-        send_templated_email(
-            to=user.email,
-            template="signature_staff",
-            context={**context, "recipient_name": user.display_name, "link": staff_link},
-            attachments=attachment,
+        outbox.once_per_recipient(
+            delivery_key,
+            user.email,
+            lambda user=user: send_templated_email(
+                to=user.email,
+                template="signature_staff",
+                context={**context, "recipient_name": user.display_name, "link": staff_link},
+                attachments=attachment,
+            ),
         )
 
 
-@outbox.handler("proposals.follow_up_failed_email")
-def follow_up_failed_email(*, proposal_id: int, step: str, reason: str) -> None:
+@outbox.handler("proposals.follow_up_failed_email", keyed=True)
+def follow_up_failed_email(*, proposal_id: int, step: str, reason: str, delivery_key: str = "") -> None:
     proposal = Proposal.objects.select_related("workspace", "client").filter(pk=proposal_id).first()
     if proposal is None:
         return
     link = absolute_url("proposals:proposal-detail", proposal_id=proposal.pk)
     what = followup.STEP_LABELS.get(step, "follow-up")
-    for user in staff_recipients(proposal):
-        send_templated_email(
-            to=user.email,
-            template="proposal_follow_up_failed",
-            context={
-                "workspace": proposal.workspace,
-                "proposal": proposal,
-                "recipient": user,
-                "what": what,
-                "reason": reason,
-                "link": link,
-            },
-        )
+    mail_each_once(
+        delivery_key,
+        staff_recipients(proposal),
+        template="proposal_follow_up_failed",
+        context={
+            "workspace": proposal.workspace,
+            "proposal": proposal,
+            "what": what,
+            "reason": reason,
+            "link": link,
+        },
+    )
 
 
 @outbox.handler("proposals.after_acceptance")
