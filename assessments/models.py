@@ -137,6 +137,8 @@ class Assessment(models.Model):
 class AssessmentAccess(models.Model):
     """A contact invited to one assessment. Deleting the row ends that access at once."""
 
+    workspace_via = ("assessment", "workspace_id")  # its workspace, for core.fragments (no column here)
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="accesses")
     contact = models.ForeignKey(
         "accounts.Contact", on_delete=models.CASCADE, related_name="assessment_accesses"
@@ -176,6 +178,7 @@ class EvidenceRequestQuerySet(models.QuerySet):
 
 
 class EvidenceRequest(models.Model):
+    workspace_via = ("assessment", "workspace_id")  # its workspace, for core.fragments (no column here)
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="requests")
     requirement = models.CharField(
         "Requirement", max_length=40, help_text="PCI DSS requirement number, e.g. 1.2.1"
@@ -277,6 +280,11 @@ class EvidenceFileQuerySet(models.QuerySet):
 class EvidenceFile(StoredFile):
     """A file handed in for a request; which submission round it belongs to."""
 
+    workspace_via = (
+        "request",
+        "assessment__workspace_id",
+    )  # its workspace, for core.fragments (no column here)
+
     request = models.ForeignKey(EvidenceRequest, on_delete=models.CASCADE, related_name="files")
     submission_round = models.PositiveIntegerField(default=1)
 
@@ -299,6 +307,10 @@ class RequestMessageQuerySet(models.QuerySet):
 
 
 class RequestMessage(AuthoredByStaffOrContact, models.Model):
+    workspace_via = (
+        "request",
+        "assessment__workspace_id",
+    )  # its workspace, for core.fragments (no column here)
     request = models.ForeignKey(EvidenceRequest, on_delete=models.CASCADE, related_name="messages")
     author_contact = models.ForeignKey(
         "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -345,6 +357,8 @@ class EvidencePackageQuerySet(models.QuerySet):
 
 class EvidencePackage(models.Model):
     """A ZIP of an assessment's accepted evidence with index.pdf and manifest.csv (assessments.package)."""
+
+    workspace_via = ("assessment", "workspace_id")  # its workspace, for core.fragments (no column here)
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="packages")
     requested_by = models.ForeignKey(

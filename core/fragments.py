@@ -10,7 +10,8 @@ once and kept in the shared cache (Redis in production) under a key made of:
 - two generation tokens: the viewer's workspace's and a global one.
 
 Every save or delete of a model instance (post_save / post_delete / m2m_changed) replaces its workspace's
-token (the global one when the model has no `workspace` column) at once and again when it commits, and so
+token (found through the model's `workspace_via` when it has no `workspace` column; the global token when
+it cannot be found) at once and again when it commits, and so
 does every unsafe request (POST, …) of a signed-in contact or staff member, covering bulk writes that send
 no signal.
 The next request then renders afresh. Audited changes made with `QuerySet.update()` are covered by their
@@ -189,10 +190,45 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
 # --- what retires fragments --------------------------------------------------------------------------
 
 
-def _changed(sender, instance, **kwargs) -> None:
-    if sender._meta.label in IGNORED_MODELS:
+# (parent model, pk) -> workspace id, per process: a row never moves to another workspace.
+_WORKSPACE_OF: dict[tuple[str, object], int] = {}
+_WORKSPACE_OF_MAX = 10_000
+
+
+def workspace_of(sender, instance) -> int | None:
+    """The workspace a saved or deleted row belongs to: its `workspace` column, or for a model without one
+    (a request's file, an invoice's line) the lookup it declares as `workspace_via = (fk, lookup)`, e.g.
+    `("request", "assessment__workspace_id")`, answered from the parent row. None when unknown (a parent
+    deleted in the same cascade): the caller then retires every workspace's fragments."""
+    workspace_id = getattr(instance, "workspace_id", None)
+    if workspace_id is not None:
+        return workspace_id
+    via = getattr(sender, "workspace_via", None)
+    if via is None:
+        return None
+    field_name, lookup = via
+    field = sender._meta.get_field(field_name)
+    parent_id = getattr(instance, field.attname, None)
+    if parent_id is None:
+        return None
+    memo = (field.related_model._meta.label, parent_id)
+    if memo in _WORKSPACE_OF:
+        return _WORKSPACE_OF[memo]
+    found = field.related_model._base_manager.filter(pk=parent_id).values_list(lookup, flat=True).first()
+    if found is not None:
+        if len(_WORKSPACE_OF) >= _WORKSPACE_OF_MAX:
+            _WORKSPACE_OF.clear()
+        _WORKSPACE_OF[memo] = found
+    return found
+
+
+def _changed(sender, instance, update_fields=None, **kwargs) -> None:
+    label = sender._meta.label
+    if label in IGNORED_MODELS:
         return
-    bump_now_and_on_commit(getattr(instance, "workspace_id", None))
+    if label == "accounts.User" and update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a sign-in: nothing any fragment shows
+    bump_now_and_on_commit(workspace_of(sender, instance))
 
 
 def _m2m_changed(sender, instance, action, **kwargs) -> None:

@@ -110,6 +110,7 @@ class DeliverableQuerySet(models.QuerySet):
 
 
 class Deliverable(models.Model):
+    workspace_via = ("project", "workspace_id")  # its workspace, for core.fragments (no column here)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deliverables")
     title = models.CharField(max_length=200)
     note = models.TextField(blank=True, max_length=5000)
@@ -161,6 +162,11 @@ class DeliverableVersionQuerySet(models.QuerySet):
 class DeliverableVersion(StoredFile):
     """One uploaded file of a deliverable. A new version supersedes the previous one, which is kept."""
 
+    workspace_via = (
+        "deliverable",
+        "project__workspace_id",
+    )  # its workspace, for core.fragments (no column here)
+
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     note = models.TextField(blank=True, max_length=5000)
@@ -185,6 +191,11 @@ class ApprovalDecisionQuerySet(models.QuerySet):
 
 class ApprovalDecision(models.Model):
     """A client's decision on one version: who, when, and the comment (required to request changes)."""
+
+    workspace_via = (
+        "deliverable",
+        "project__workspace_id",
+    )  # its workspace, for core.fragments (no column here)
 
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="decisions")
     version = models.ForeignKey(DeliverableVersion, on_delete=models.CASCADE, related_name="decisions")
@@ -217,6 +228,10 @@ class DeliverableCommentQuerySet(models.QuerySet):
 
 
 class DeliverableComment(AuthoredByStaffOrContact, models.Model):
+    workspace_via = (
+        "deliverable",
+        "project__workspace_id",
+    )  # its workspace, for core.fragments (no column here)
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="comments")
     author_contact = models.ForeignKey(
         "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

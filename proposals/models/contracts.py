@@ -196,6 +196,8 @@ class ContractFile(StoredFile):
     """A PDF of a contract. A replacement keeps the earlier file on record; the contract points at the
     current one."""
 
+    workspace_via = ("contract", "workspace_id")  # its workspace, for core.fragments (no column here)
+
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="files")
 
     objects = ContractFileQuerySet.as_manager()

@@ -230,6 +230,8 @@ class ProposalVersionQuerySet(models.QuerySet):
 class ProposalVersion(models.Model):
     """What the client reads and accepts: frozen from the moment it is sent."""
 
+    workspace_via = ("proposal", "workspace_id")  # its workspace, for core.fragments (no column here)
+
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
@@ -456,6 +458,11 @@ class ProposalItemQuerySet(models.QuerySet):
 class ProposalItem(models.Model):
     """One line of a version's pricing table. Optional lines are the client's to tick."""
 
+    workspace_via = (
+        "version",
+        "proposal__workspace_id",
+    )  # its workspace, for core.fragments (no column here)
+
     version = models.ForeignKey(ProposalVersion, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField(default=0)
     description = models.CharField(max_length=300)
@@ -528,6 +535,8 @@ class ProposalViewQuerySet(models.QuerySet):
 
 class ProposalView(models.Model):
     """The first time a contact opened a version in the portal (later views are not recorded)."""
+
+    workspace_via = ("proposal", "workspace_id")  # its workspace, for core.fragments (no column here)
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="views")
     version = models.ForeignKey(ProposalVersion, on_delete=models.CASCADE, related_name="views")

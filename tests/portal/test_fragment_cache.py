@@ -270,3 +270,41 @@ def test_the_code_version_is_in_the_key(world, ev, contact_http):
     with mock.patch("core.fragments.code_version", return_value="next-release"):
         _get(contact_http, P("dashboard"))
     assert len(_fragment_keys() - stored) == 1
+
+
+def test_a_write_retires_only_its_own_workspace(world, ev):
+    """Rows without a workspace column (a request's message, an evidence request) find theirs through
+    `workspace_via`: a write in workspace B leaves A's fragments in place, one in A retires A's."""
+    from tests.factories import RequestMessageFactory
+
+    a_before, b_before = fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)
+    RequestMessageFactory(request=ev.outsider_request, author_user=world.outsider_staff, body="B only")
+    assert fragments.generations(world.ws.pk) == a_before  # global and A's tokens unchanged
+    assert fragments.generations(world.ws_b.pk)[1] != b_before[1]
+    RequestMessageFactory(request=ev.request, author_user=world.owner, body="A now")
+    assert fragments.generations(world.ws.pk)[1] != a_before[1]
+    assert fragments.generations(world.ws.pk)[0] == a_before[0]  # the global token was not needed
+
+
+def test_a_cached_dashboard_survives_another_workspaces_write(world, ev, contact_http):
+    _get(contact_http, P("dashboard"))
+    EvidenceRequestFactory(assessment=ev.outsider_assessment, requirement="5.5.5", title="Bravo's")
+    _, queries = _get(contact_http, P("dashboard"))
+    assert queries <= 2  # still served from the cache
+
+
+def test_workspace_of_a_row_whose_parent_is_gone_is_unknown(world, ev):
+    """Then every workspace's fragments are retired (correct, only slower)."""
+    from assessments.models import EvidenceFile
+
+    orphan = EvidenceFile(request_id=10**12)
+    assert fragments.workspace_of(EvidenceFile, orphan) is None
+    assert fragments.workspace_of(EvidenceFile, EvidenceFile(request_id=ev.request.pk)) == world.ws.pk
+
+
+def test_a_staff_sign_in_retires_nothing(world):
+    before = fragments.generations(world.ws.pk)
+    staff_client(world.owner)  # signs in: Django saves last_login
+    world.owner.refresh_from_db()
+    assert world.owner.last_login is not None
+    assert fragments.generations(world.ws.pk) == before
