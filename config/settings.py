@@ -11,6 +11,7 @@ import hmac
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -255,6 +256,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker child that grew past this (KB) after a task (a large PDF, a preview) is replaced by a fresh one.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=512 * 1024)
 # A request must not hang when the broker is down: publish fails fast and the outbox sweep
 # delivers later (see activity/outbox.py).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -422,12 +425,16 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")  # unused: Checkout is a redirect
 # Endpoint secrets (whsec_…) of the platform and the Connect endpoints, which differ: every one listed is
 # tried. STRIPE_WEBHOOK_SECRET (one secret) is still read, for older .env files.
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 STRIPE_WEBHOOK_SECRETS = [
     *env.list("STRIPE_WEBHOOK_SECRETS", default=[]),
     *([env.str("STRIPE_WEBHOOK_SECRET")] if env.str("STRIPE_WEBHOOK_SECRET", default="") else []),
 ]
 # Where the API is: Stripe's own unless tests or a staging stand-in point it elsewhere.
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+# The secret key travels with every call: plain HTTP only to a stand-in on this machine.
+if not STRIPE_API_BASE.startswith("https://") and urlsplit(STRIPE_API_BASE).hostname not in LOOPBACK_HOSTS:
+    raise ImproperlyConfigured("STRIPE_API_BASE must be an https:// address (or a stand-in on loopback).")
 # Events whose livemode differs are recorded and ignored; by default live keys expect live events.
 STRIPE_LIVEMODE = env.bool("STRIPE_LIVEMODE", default=STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")))
 # The platform's fee on each payment, as a percentage of the amount (Decimal, 0 = no fee).

@@ -86,3 +86,11 @@ def test_preview_time_limits_must_leave_room_for_the_soft_one():
     result = _manage("check", PREVIEW_TASK_SOFT_TIME_LIMIT="30", PREVIEW_TASK_TIME_LIMIT="30")
     assert result.returncode != 0
     assert "PREVIEW_TASK_SOFT_TIME_LIMIT must be positive and below" in result.stderr
+
+
+def test_the_stripe_api_is_only_reached_over_https_or_on_loopback():
+    refused = _manage("check", STRIPE_API_BASE="http://stripe.example.com")
+    assert refused.returncode != 0
+    assert "STRIPE_API_BASE must be an https:// address" in refused.stderr
+    for base in ("https://api.stripe.com", "http://127.0.0.1:12111", "http://localhost:12111"):
+        assert _manage("check", STRIPE_API_BASE=base).returncode == 0, base
