@@ -313,6 +313,15 @@ def sync_refunds(*, payment: Payment, refunds: list[dict], event_id: str = "") -
             mismatch(data, MismatchReason.REFUND_REFUSED, str(exc))
             continue
         outcome = EventOutcome.APPLIED if outcome != EventOutcome.MISMATCH else outcome
+        # Reported earlier as a refund of a payment not recorded here: now it is, and the refund is applied.
+        PaymentMismatch.objects.filter(
+            stripe_refund_id=data["id"], reason=MismatchReason.UNKNOWN_PAYMENT, resolved_at__isnull=True
+        ).update(
+            payment=payment,
+            resolved_at=timezone.now(),
+            resolution_note="Settled automatically: the payment was recorded later and this refund was "
+            "applied to the invoice.",
+        )
     return outcome
 
 

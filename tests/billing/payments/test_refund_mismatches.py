@@ -220,3 +220,26 @@ def _draft(world):
     from tests.billing.conftest import make_draft
 
     return make_draft(world)
+
+
+def test_once_the_reconcile_records_the_payment_its_unknown_refund_mismatch_settles(
+    world, invoice, contact_http, stripe_api, django_capture_on_commit_callbacks
+):
+    """The refund of a payment whose webhook never came is reported; the nightly reconcile then records the
+    payment and applies the refund, and the report is marked reviewed by itself (nothing left to decide)."""
+    attempt = press_pay(contact_http, world, invoice)
+    session = stripe_api.pay_session(attempt.session_id)
+    intent = stripe_api.get(attempt.stripe_account, session["payment_intent"])
+    refund = stripe_api.refund(attempt.stripe_account, intent["latest_charge"], 1000)
+    charge = stripe_api.get(attempt.stripe_account, intent["latest_charge"])
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(stripe_api.event("charge.refunded", dict(charge), account=attempt.stripe_account))
+    assert PaymentMismatch.objects.unresolved().get().reason == MismatchReason.UNKNOWN_PAYMENT
+    with django_capture_on_commit_callbacks(execute=True):
+        reconcile_task()
+    payment = Payment.objects.get()
+    assert Refund.objects.get().stripe_refund_id == refund["id"]
+    mismatch = PaymentMismatch.objects.get()
+    assert mismatch.resolved_at is not None and mismatch.payment == payment
+    assert "Settled automatically" in mismatch.resolution_note
+    assert not PaymentMismatch.objects.unresolved().exists()
