@@ -22,6 +22,7 @@ from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
 from proposals import canonical, certificates, consent, signing, workflow
+from proposals import services as contract_services
 from proposals.downloads import cached_pdf, pdf_response, signature_download
 from proposals.models import Contract, Proposal, ProposalStatus, ProposalVersion, SignatureFileKind
 from proposals.selectors import contact_proposals, document_events, signature_of
@@ -237,6 +238,12 @@ def proposal_certificate(request: PortalRequest, slug: str, proposal_id: int) ->
 @contact_required
 def contract_detail(request: PortalRequest, slug: str, contract_id: int) -> HttpResponse:
     contract = get_contract_for_contact(request, contract_id)
+    contract_services.record_contract_view(
+        contract=contract,
+        contact=request.contact,
+        ip=client_ip(request),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
     consent_version, consent_text = consent.current()
     signature = signature_of(contract)
     return render(

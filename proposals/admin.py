@@ -4,6 +4,7 @@ from core.admin import ReadOnlyAdmin
 from proposals.models import (
     Contract,
     ContractFile,
+    ContractView,
     Proposal,
     ProposalItem,
     ProposalVersion,
@@ -78,6 +79,11 @@ class ProposalItemAdmin(ReadOnlyAdmin):
 @admin.register(ProposalView)
 class ProposalViewAdmin(ReadOnlyAdmin):
     list_display = ["proposal", "version", "contact", "viewed_at", "ip"]
+
+
+@admin.register(ContractView)
+class ContractViewAdmin(ReadOnlyAdmin):
+    list_display = ["contract", "contact", "viewed_at", "ip"]
 
 
 @admin.register(Signature)

@@ -7,18 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Client, User, Workspace
 from activity import outbox
-from activity.services import record_event
 from core.errors import ServiceError
 from core.markup import render_markdown
 from core.money import format_money, format_number, format_percent
 from core.services import model_update
 from files.quota import check_quota
 from files.uploads import UploadRejected, inspect_upload, store_upload
+from proposals.audit import log_contract_event
 from proposals.files import CONTRACT
 from proposals.models import (
     CLIENT_VISIBLE,
@@ -26,6 +26,7 @@ from proposals.models import (
     Contract,
     ContractFile,
     ContractStatus,
+    ContractView,
     Proposal,
     ProposalStatus,
     Signature,
@@ -38,14 +39,7 @@ AFTER_SIGNING = (ContractStatus.SIGNED, ContractStatus.EXPIRED, ContractStatus.T
 
 
 def _log(contract: Contract, verb: str, *, user: User | None, **data: Any) -> None:
-    record_event(
-        workspace=contract.workspace,
-        client=contract.client,
-        verb=verb,
-        actor_user=user,
-        target=contract,
-        data={**data, "contract_id": contract.pk},
-    )
+    log_contract_event(contract, verb, user=user, **data)
 
 
 def _check(workspace: Workspace, client: Client, project) -> None:
@@ -173,6 +167,27 @@ def _check_signed_edit(contract: Contract, fields: dict[str, Any], upload) -> No
         raise ServiceError("This contract is signed: its text, file, dates and project can no longer change.")
     if fields.get("status", contract.status) not in AFTER_SIGNING:
         raise ServiceError("A signed contract can only be marked expired or terminated.")
+
+
+def record_contract_view(*, contract: Contract, contact, ip: str | None, user_agent: str) -> bool:
+    """Record the first time `contact` opens `contract` in the portal (never a staff preview): one row and
+    one audited event; later views cost one indexed query and write nothing. Returns whether it was the
+    first time."""
+    if getattr(contact, "is_staff_preview", False):
+        return False
+    if ContractView.objects.filter(contract=contract, contact=contact).exists():
+        return False
+    try:
+        with transaction.atomic():
+            view = ContractView.objects.create(
+                contract=contract, contact=contact, ip=ip, user_agent=(user_agent or "")[:500]
+            )
+            log_contract_event(
+                contract, "contract.viewed", contact=contact, ip=ip, user_agent=view.user_agent
+            )
+    except IntegrityError:  # the same contact's other tab got there first
+        return False
+    return True
 
 
 def signature_recipients(contract: Contract):

@@ -41,6 +41,7 @@ from proposals.audit import log_contract_event, log_proposal_event
 from proposals.models import (
     Contract,
     ContractStatus,
+    ContractView,
     Proposal,
     ProposalStatus,
     ProposalVersion,
@@ -279,7 +280,7 @@ def contract_closed_message(contract: Contract) -> str:
     return f"This contract is not awaiting your signature. Contact {contract.workspace.name} with questions."
 
 
-def contract_timeline(contract: Contract) -> list[dict]:
+def contract_timeline(contract: Contract, contact: Contact | None = None) -> list[dict]:
     sent = (
         Event.objects.filter(chain_key=contract.audit_chain_key, verb="contract.sent")
         .select_related("actor_user")
@@ -289,7 +290,7 @@ def contract_timeline(contract: Contract) -> list[dict]:
     if sent is None:
         return []
     who = sent.actor_user.display_name if sent.actor_user_id else contract.workspace.name
-    return [
+    steps = [
         _step(
             "sent",
             sent.created_at,
@@ -298,6 +299,22 @@ def contract_timeline(contract: Contract) -> list[dict]:
             user_agent=sent.data.get("user_agent", ""),
         )
     ]
+    view = (
+        ContractView.objects.filter(contract=contract, contact=contact).first()
+        if contact is not None
+        else None
+    ) or ContractView.objects.filter(contract=contract).select_related("contact").first()
+    if view is not None:
+        steps.append(
+            _step(
+                "first_viewed",
+                view.viewed_at,
+                who=f"{view.contact.display_name} <{view.contact.email}>",
+                ip=view.ip,
+                user_agent=view.user_agent,
+            )
+        )
+    return steps
 
 
 @transaction.atomic
@@ -328,7 +345,7 @@ def sign_contract(*, contract: Contract, signer: SignerInput, content_sha256_see
     email = contact.email
     auth_detail = _auth_detail(signer)
     ua = (signer.user_agent or "")[:1000]
-    timeline = contract_timeline(locked) + _signing_steps(name, email, now, signer)
+    timeline = contract_timeline(locked, contact) + _signing_steps(name, email, now, signer)
     event = log_contract_event(
         locked,
         "contract.signed",

@@ -105,6 +105,7 @@ def register_verbs() -> None:
             section=C,
             on_target="sent it for signature",
         ),
+        Verb("contract.viewed", "opened contract", audience=STAFF, section=C, on_target="opened it"),
         Verb("contract.signed", "signed contract", audience=CLIENT, section=C, on_target="signed it"),
         Verb(
             "contract.certificate_issued",

@@ -21,7 +21,7 @@ from proposals import canonical, services
 from proposals.downloads import signature_download
 from proposals.files import CONTRACT
 from proposals.forms import ContractFilterForm, ContractForm
-from proposals.models import Contract, ContractFile, SignatureFileKind
+from proposals.models import Contract, ContractFile, ContractView, SignatureFileKind
 from proposals.selectors import document_events, signature_of
 
 
@@ -138,6 +138,7 @@ def contract_detail(request: StaffRequest, contract_id: int) -> HttpResponse:
             "hash_ok": signature is not None
             and canonical.contract_sha256(contract) == signature.content_sha256,
             "history": document_events(contract, audience="staff"),
+            "views": ContractView.objects.filter(contract=contract).select_related("contact"),
         },
     )
 

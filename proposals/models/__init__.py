@@ -8,6 +8,7 @@ from proposals.models.contracts import (
     Contract,
     ContractFile,
     ContractStatus,
+    ContractView,
     contract_key,
 )
 from proposals.models.proposals import (
@@ -57,6 +58,7 @@ __all__ = [
     "Contract",
     "ContractFile",
     "ContractStatus",
+    "ContractView",
     "FrozenVersionError",
     "Proposal",
     "ProposalItem",

@@ -219,3 +219,25 @@ class ContractFile(StoredFile):
         ):
             raise ContractFrozenError("A contract's current or signed file cannot be deleted.")
         return super().delete(*args, **kwargs)
+
+
+class ContractView(models.Model):
+    """The first time a contact opened a contract in the portal (later views are not recorded): staff see
+    it on the contract, and a signature's timeline names it."""
+
+    workspace_via = ("contract", "workspace_id")  # its workspace, for core.fragments (no column here)
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="views")
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["viewed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "contact"], name="uniq_contract_view_per_contact")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} viewed contract {self.contract_id}"

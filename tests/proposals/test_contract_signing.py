@@ -68,7 +68,7 @@ def test_generate_from_an_accepted_proposal_send_and_sign(
     sig = Signature.objects.get(contract=contract)
     assert (contract.status, sig.signer_name, sig.ip) == (ContractStatus.SIGNED, "Pat Secret", "203.0.113.77")
     assert sig.content_sha256 == canonical.contract_sha256(contract)
-    assert [s["step"] for s in sig.timeline] == ["sent", "consent", "signed"]
+    assert [s["step"] for s in sig.timeline] == ["sent", "first_viewed", "consent", "signed"]
     # The certificate is issued and says what was signed; the list offers the signed PDF (the contract with
     # its certificate appended) and the contract's page the certificate alone too.
     record = sig.files.get(kind=SignatureFileKind.CERTIFICATE)
