@@ -137,7 +137,7 @@ class Assessment(models.Model):
 class AssessmentAccess(models.Model):
     """A contact invited to one assessment. Deleting the row ends that access at once."""
 
-    workspace_via = ("assessment", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("assessment", "")  # its workspace and client, for core.fragments
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="accesses")
     contact = models.ForeignKey(
@@ -178,7 +178,7 @@ class EvidenceRequestQuerySet(models.QuerySet):
 
 
 class EvidenceRequest(models.Model):
-    workspace_via = ("assessment", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("assessment", "")  # its workspace and client, for core.fragments
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="requests")
     requirement = models.CharField(
         "Requirement", max_length=40, help_text="PCI DSS requirement number, e.g. 1.2.1"
@@ -280,10 +280,7 @@ class EvidenceFileQuerySet(models.QuerySet):
 class EvidenceFile(StoredFile):
     """A file handed in for a request; which submission round it belongs to."""
 
-    workspace_via = (
-        "request",
-        "assessment__workspace_id",
-    )  # its workspace, for core.fragments (no column here)
+    tenant_via = ("request", "assessment__")  # its workspace and client, for core.fragments
 
     request = models.ForeignKey(EvidenceRequest, on_delete=models.CASCADE, related_name="files")
     submission_round = models.PositiveIntegerField(default=1)
@@ -307,10 +304,7 @@ class RequestMessageQuerySet(models.QuerySet):
 
 
 class RequestMessage(AuthoredByStaffOrContact, models.Model):
-    workspace_via = (
-        "request",
-        "assessment__workspace_id",
-    )  # its workspace, for core.fragments (no column here)
+    tenant_via = ("request", "assessment__")  # its workspace and client, for core.fragments
     request = models.ForeignKey(EvidenceRequest, on_delete=models.CASCADE, related_name="messages")
     author_contact = models.ForeignKey(
         "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -358,7 +352,7 @@ class EvidencePackageQuerySet(models.QuerySet):
 class EvidencePackage(models.Model):
     """A ZIP of an assessment's accepted evidence with index.pdf and manifest.csv (assessments.package)."""
 
-    workspace_via = ("assessment", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("assessment", "")  # its workspace and client, for core.fragments
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="packages")
     requested_by = models.ForeignKey(

@@ -396,7 +396,7 @@ class InvoiceLineQuerySet(models.QuerySet):
 
 
 class InvoiceLine(models.Model):
-    workspace_via = ("invoice", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("invoice", "")  # its workspace and client, for core.fragments
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
     description = models.CharField(max_length=500)
@@ -454,7 +454,7 @@ class InvoicePdfQuerySet(models.QuerySet):
 class InvoicePdf(StoredFile):
     """The PDF rendered once at finalise. Downloads serve these bytes, never a fresh rendering."""
 
-    workspace_via = ("invoice", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("invoice", "")  # its workspace and client, for core.fragments
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="pdfs")
 
@@ -515,7 +515,7 @@ class CreditNote(models.Model):
 
 
 class CreditNoteLine(models.Model):
-    workspace_via = ("credit_note", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("credit_note", "invoice__")  # its workspace and client, for core.fragments
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
     description = models.CharField(max_length=500)
@@ -540,7 +540,7 @@ class CreditNotePdfQuerySet(models.QuerySet):
 
 
 class CreditNotePdf(StoredFile):
-    workspace_via = ("credit_note", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("credit_note", "invoice__")  # its workspace and client, for core.fragments
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="pdfs")
 
     objects = CreditNotePdfQuerySet.as_manager()

@@ -1,28 +1,30 @@
-"""Rendered HTML fragments kept per viewer until anything in their workspace changes.
+"""Rendered HTML fragments kept per viewer until anything they show changes.
 
 The costly part of a busy page (the dashboard's widgets and feed, the rows of a long list) is rendered
 once and kept in the shared cache (Redis in production) under a key made of:
 
-- the viewer: a contact (and their client) or a staff member (and their workspace): nobody is ever served
-  a fragment rendered for somebody else;
-- what the fragment shows (a name and its parameters, e.g. an assessment id and the query string);
+- the viewer: a contact (their client, the sections it hides) or a staff member (role, workspace): nobody
+  is ever served a fragment rendered for somebody else;
+- what the fragment shows (a name and its validated parameters, e.g. an assessment id, filter and sort);
 - today's date in the active time zone (overdue flags and "due in 3 days" change at midnight);
-- two generation tokens: the viewer's workspace's and a global one.
+- a digest of the code (`code_version`): a deploy never serves HTML made by the previous release;
+- three generation tokens: a global one, the workspace's, and the contact's client's (for a contact) or
+  the workspace's "staff" token (for staff, whose lists span every client).
 
-Every save or delete of a model instance (post_save / post_delete / m2m_changed) replaces its workspace's
-token (found through the model's `workspace_via` when it has no `workspace` column; the global token when
-it cannot be found) at once and again when it commits, and so
-does every unsafe request (POST, …) of a signed-in contact or staff member, covering bulk writes that send
-no signal.
-The next request then renders afresh. Audited changes made with `QuerySet.update()` are covered by their
-activity event's save. `FRAGMENT_CACHE_SECONDS` (default 60) bounds what could still slip through
-(relative times such as "3 minutes ago", a write with neither a signal nor a request); 0 turns this off.
+Every save or delete of a model instance (post_save / post_delete / m2m_changed) replaces tokens at once
+and again when it commits: a row of a client (its own `client` column, or through the parent its model
+declares as `tenant_via`) replaces that client's token and the workspace's staff token, so one client's
+activity leaves the other clients' portals cached; a row of the workspace with no client (settings, a
+member) replaces the workspace's token; a row whose workspace cannot be found, the global one. Every
+unsafe request (POST, …) of a signed-in viewer does the same for what it may have changed (covering bulk
+writes that send no signal). Audited changes made with `QuerySet.update()` are covered by their activity
+event's save. `FRAGMENT_CACHE_SECONDS` (default 60) bounds what could still slip through (a write with
+neither a signal nor a request); 0 turns this off.
 
 The tokens are read *before* the data: a request that renders from data older than a write stores its
 HTML under the old token, which no later request asks for. Fragments hold no per-request secret (CSRF
 token, CSP nonce): pages put those in their fresh, uncached layout, and a render that asks for either is
-not kept. The key also holds a digest of the code (`code_version`), so a deploy never serves HTML made by
-the previous release. Staff previewing a contact's portal are never served nor do they store cached
+not kept. Staff previewing a contact's portal are never served nor do they store cached
 fragments. A cache that does not answer only costs speed.
 """
 
@@ -79,36 +81,49 @@ def _generation_key(scope: object) -> str:
     return f"frag:gen:{scope}"
 
 
-def generations(workspace_id: int) -> tuple[str, str]:
-    """The (global, workspace) tokens now; a missing one is created (never read as a default)."""
-    keys = [_generation_key(GLOBAL), _generation_key(workspace_id)]
+def _viewer_token_keys(workspace_id: int, client_id: int | None) -> list[str]:
+    """A contact's fragments depend on their workspace and their client; a staff member's on the whole
+    workspace (their lists span every client), whose client writes all touch the "staff" token."""
+    last = f"client:{client_id}" if client_id is not None else f"staff:{workspace_id}"
+    return [_generation_key(GLOBAL), _generation_key(f"ws:{workspace_id}"), _generation_key(last)]
+
+
+def generations(workspace_id: int, client_id: int | None = None) -> tuple[str, ...]:
+    """The tokens a viewer's fragments are keyed on now (a contact's with `client_id`, staff's without);
+    a missing one is created, never read as a default."""
+    keys = _viewer_token_keys(workspace_id, client_id)
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
             cache.add(key, secrets.token_hex(8), None)
             found[key] = cache.get(key)
-    return found[keys[0]], found[keys[1]]
+    return tuple(found[key] for key in keys)
 
 
-def bump(workspace_id: int | None) -> None:
-    """Retire every fragment of this workspace (every workspace's, for None), now."""
+def bump(workspace_id: int | None, client_id: int | None = None) -> None:
+    """Retire, now, the fragments a write can change: one client's (theirs and the workspace's staff
+    lists) when it belongs to a client, else the whole workspace's, else (unknown) every workspace's."""
+    if workspace_id is None:
+        keys = [_generation_key(GLOBAL)]
+    elif client_id is None:
+        keys = [_generation_key(f"ws:{workspace_id}")]
+    else:
+        keys = [_generation_key(f"client:{client_id}"), _generation_key(f"staff:{workspace_id}")]
     try:
-        cache.set(
-            _generation_key(GLOBAL if workspace_id is None else workspace_id), secrets.token_hex(8), None
-        )
+        cache.set_many({key: secrets.token_hex(8) for key in keys}, None)
     except Exception:  # a cache that is down holds nothing to retire
-        log.warning("fragment cache: could not bump %s", workspace_id, exc_info=True)
+        log.warning("fragment cache: could not bump %s/%s", workspace_id, client_id, exc_info=True)
 
 
-def bump_now_and_on_commit(workspace_id: int | None) -> None:
+def bump_now_and_on_commit(workspace_id: int | None, client_id: int | None = None) -> None:
     """A write in progress: retire now (so no reader keeps serving what was there before) and again once
     it commits (a reader between the two rendered the old data under the token set now)."""
-    bump(workspace_id)
-    transaction.on_commit(lambda: bump(workspace_id))
+    bump(workspace_id, client_id)
+    transaction.on_commit(lambda: bump(workspace_id, client_id))
 
 
-def _viewer(request) -> tuple[str, int] | None:
-    """(who, workspace id) of a request whose fragments may be cached, or None."""
+def _viewer(request) -> tuple[str, int, int | None] | None:
+    """(who, workspace id, client id for a contact) of a request whose fragments may be cached, or None."""
     contact = getattr(request, "contact", None)
     if contact is not None:
         if getattr(request, "portal_preview", False):
@@ -120,10 +135,11 @@ def _viewer(request) -> tuple[str, int] | None:
         return (
             f"contact:{contact.pk}:{client.pk}:{contact.workspace_id}:{client.hidden_sections}",
             contact.workspace_id,
+            client.pk,
         )
     workspace, user = getattr(request, "workspace", None), getattr(request, "user", None)
     if workspace is not None and user is not None and user.is_authenticated:
-        return f"staff:{user.pk}:{request.membership.role}:{workspace.pk}", workspace.pk
+        return f"staff:{user.pk}:{request.membership.role}:{workspace.pk}", workspace.pk, None
     return None
 
 
@@ -164,9 +180,9 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
     viewer = _viewer(request) if seconds > 0 else None
     if viewer is None:
         return mark_safe(render())  # noqa: S308 - render() returns a rendered template
-    who, workspace_id = viewer
+    who, workspace_id, client_id = viewer
     try:
-        tokens = generations(workspace_id)
+        tokens = generations(workspace_id, client_id)
         day = timezone.localdate().isoformat()
         raw = "\x1f".join([code_version(), name, who, *map(str, parts), day, *tokens])
         key = "frag:html:" + hashlib.sha256(raw.encode()).hexdigest()
@@ -190,35 +206,47 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
 # --- what retires fragments --------------------------------------------------------------------------
 
 
-# (parent model, pk) -> workspace id, per process: a row never moves to another workspace.
-_WORKSPACE_OF: dict[tuple[str, object], int] = {}
-_WORKSPACE_OF_MAX = 10_000
+# (parent model, pk) -> (workspace id, client id), per process: a row never moves to another tenant.
+_TENANT_OF: dict[tuple[str, object], tuple[int, int | None]] = {}
+_TENANT_OF_MAX = 10_000
 
 
-def workspace_of(sender, instance) -> int | None:
-    """The workspace a saved or deleted row belongs to: its `workspace` column, or for a model without one
-    (a request's file, an invoice's line) the lookup it declares as `workspace_via = (fk, lookup)`, e.g.
-    `("request", "assessment__workspace_id")`, answered from the parent row. None when unknown (a parent
-    deleted in the same cascade): the caller then retires every workspace's fragments."""
+def tenant_of(sender, instance) -> tuple[int | None, int | None]:
+    """(workspace id, client id) a saved or deleted row belongs to. From its own `workspace` and `client`
+    columns, or for a model without them (a request's file, an invoice's line) through the parent it
+    declares as `tenant_via = (fk, prefix)`, e.g. `("request", "assessment__")` reads the request's
+    assessment's workspace and client. A client id of None: the row is the workspace's (its settings,
+    a member, an event about no client). A workspace id of None: unknown (a parent deleted in the same
+    cascade), and the caller retires every workspace's fragments."""
+    label = sender._meta.label
+    if label == "accounts.Workspace":
+        return instance.pk, None
+    if label == "accounts.Client":
+        return instance.workspace_id, instance.pk
     workspace_id = getattr(instance, "workspace_id", None)
     if workspace_id is not None:
-        return workspace_id
-    via = getattr(sender, "workspace_via", None)
+        return workspace_id, getattr(instance, "client_id", None)
+    via = getattr(sender, "tenant_via", None)
     if via is None:
-        return None
-    field_name, lookup = via
+        return None, None
+    field_name, prefix = via
     field = sender._meta.get_field(field_name)
     parent_id = getattr(instance, field.attname, None)
     if parent_id is None:
-        return None
+        return None, None
     memo = (field.related_model._meta.label, parent_id)
-    if memo in _WORKSPACE_OF:
-        return _WORKSPACE_OF[memo]
-    found = field.related_model._base_manager.filter(pk=parent_id).values_list(lookup, flat=True).first()
-    if found is not None:
-        if len(_WORKSPACE_OF) >= _WORKSPACE_OF_MAX:
-            _WORKSPACE_OF.clear()
-        _WORKSPACE_OF[memo] = found
+    if memo in _TENANT_OF:
+        return _TENANT_OF[memo]
+    found = (
+        field.related_model._base_manager.filter(pk=parent_id)
+        .values_list(f"{prefix}workspace_id", f"{prefix}client_id")
+        .first()
+    )
+    if found is None:
+        return None, None
+    if len(_TENANT_OF) >= _TENANT_OF_MAX:
+        _TENANT_OF.clear()
+    _TENANT_OF[memo] = found
     return found
 
 
@@ -228,7 +256,7 @@ def _changed(sender, instance, update_fields=None, **kwargs) -> None:
         return
     if label == "accounts.User" and update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # a sign-in: nothing any fragment shows
-    bump_now_and_on_commit(workspace_of(sender, instance))
+    bump_now_and_on_commit(*tenant_of(sender, instance))
 
 
 def _m2m_changed(sender, instance, action, **kwargs) -> None:
@@ -242,20 +270,23 @@ def connect_signals() -> None:
     m2m_changed.connect(_m2m_changed, dispatch_uid="core.fragments.m2m")
 
 
-def _written_workspace(request) -> int | None:
-    """The workspace a signed-in viewer's request acted on: the portal's for a contact (whatever staff
-    session the same browser holds), else the staff member's current one; None for nobody signed in."""
+def _written_scope(request) -> tuple[int, int | None] | None:
+    """(workspace, client) a signed-in viewer's request acted on: the portal's workspace and the contact's
+    client (whatever staff session the same browser holds); else the staff member's current workspace, any
+    of whose clients they may have changed; None for nobody signed in."""
     if getattr(request, "portal_workspace", None) is not None:
-        return request.portal_workspace.pk if getattr(request, "contact", None) is not None else None
+        contact = getattr(request, "contact", None)
+        return (request.portal_workspace.pk, contact.client_id) if contact is not None else None
     workspace = getattr(request, "workspace", None)
-    return workspace.pk if workspace is not None else None
+    return (workspace.pk, None) if workspace is not None else None
 
 
 class RetireFragmentsMiddleware:
-    """An unsafe request of a signed-in viewer retires their workspace's fragments once it has answered
-    (bulk writes such as an imported request list send no per-row signal). Anonymous ones (a sign-in, a
-    webhook, a junk POST) retire nothing here: what they write sends signals, and anybody could otherwise
-    empty every workspace's cache with one POST a second."""
+    """An unsafe request of a signed-in viewer retires what it may have changed once it has answered (bulk
+    writes such as an imported request list send no per-row signal): a contact's, their client's
+    fragments; a staff member's, their workspace's. Anonymous ones (a sign-in, a webhook, a junk POST)
+    retire nothing here: what they write sends signals, and anybody could otherwise empty every
+    workspace's cache with one POST a second."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -263,9 +294,9 @@ class RetireFragmentsMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.method not in SAFE_METHODS:
-            workspace_id = _written_workspace(request)
-            if workspace_id is not None:
-                bump(workspace_id)
+            scope = _written_scope(request)
+            if scope is not None:
+                bump(*scope)
         return response
 
 

@@ -110,7 +110,7 @@ class DeliverableQuerySet(models.QuerySet):
 
 
 class Deliverable(models.Model):
-    workspace_via = ("project", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("project", "")  # its workspace and client, for core.fragments
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deliverables")
     title = models.CharField(max_length=200)
     note = models.TextField(blank=True, max_length=5000)
@@ -162,10 +162,7 @@ class DeliverableVersionQuerySet(models.QuerySet):
 class DeliverableVersion(StoredFile):
     """One uploaded file of a deliverable. A new version supersedes the previous one, which is kept."""
 
-    workspace_via = (
-        "deliverable",
-        "project__workspace_id",
-    )  # its workspace, for core.fragments (no column here)
+    tenant_via = ("deliverable", "project__")  # its workspace and client, for core.fragments
 
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -192,10 +189,7 @@ class ApprovalDecisionQuerySet(models.QuerySet):
 class ApprovalDecision(models.Model):
     """A client's decision on one version: who, when, and the comment (required to request changes)."""
 
-    workspace_via = (
-        "deliverable",
-        "project__workspace_id",
-    )  # its workspace, for core.fragments (no column here)
+    tenant_via = ("deliverable", "project__")  # its workspace and client, for core.fragments
 
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="decisions")
     version = models.ForeignKey(DeliverableVersion, on_delete=models.CASCADE, related_name="decisions")
@@ -228,10 +222,7 @@ class DeliverableCommentQuerySet(models.QuerySet):
 
 
 class DeliverableComment(AuthoredByStaffOrContact, models.Model):
-    workspace_via = (
-        "deliverable",
-        "project__workspace_id",
-    )  # its workspace, for core.fragments (no column here)
+    tenant_via = ("deliverable", "project__")  # its workspace and client, for core.fragments
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="comments")
     author_contact = models.ForeignKey(
         "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

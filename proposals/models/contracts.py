@@ -196,7 +196,7 @@ class ContractFile(StoredFile):
     """A PDF of a contract. A replacement keeps the earlier file on record; the contract points at the
     current one."""
 
-    workspace_via = ("contract", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("contract", "")  # its workspace and client, for core.fragments
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="files")
 
@@ -225,7 +225,7 @@ class ContractView(models.Model):
     """The first time a contact opened a contract in the portal (later views are not recorded): staff see
     it on the contract, and a signature's timeline names it."""
 
-    workspace_via = ("contract", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("contract", "")  # its workspace and client, for core.fragments
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="views")
     contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="+")

@@ -230,7 +230,7 @@ class ProposalVersionQuerySet(models.QuerySet):
 class ProposalVersion(models.Model):
     """What the client reads and accepts: frozen from the moment it is sent."""
 
-    workspace_via = ("proposal", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("proposal", "")  # its workspace and client, for core.fragments
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -458,10 +458,7 @@ class ProposalItemQuerySet(models.QuerySet):
 class ProposalItem(models.Model):
     """One line of a version's pricing table. Optional lines are the client's to tick."""
 
-    workspace_via = (
-        "version",
-        "proposal__workspace_id",
-    )  # its workspace, for core.fragments (no column here)
+    tenant_via = ("version", "proposal__")  # its workspace and client, for core.fragments
 
     version = models.ForeignKey(ProposalVersion, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField(default=0)
@@ -536,7 +533,7 @@ class ProposalViewQuerySet(models.QuerySet):
 class ProposalView(models.Model):
     """The first time a contact opened a version in the portal (later views are not recorded)."""
 
-    workspace_via = ("proposal", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("proposal", "")  # its workspace and client, for core.fragments
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="views")
     version = models.ForeignKey(ProposalVersion, on_delete=models.CASCADE, related_name="views")

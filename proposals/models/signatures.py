@@ -154,7 +154,7 @@ class SignatureFile(StoredFile):
     """A PDF issued for a signature: the certificate alone, and the document with the certificate
     appended. Stored through `files` with its SHA-256, which the chain's certificate event records."""
 
-    workspace_via = ("signature", "workspace_id")  # its workspace, for core.fragments (no column here)
+    tenant_via = ("signature", "")  # its workspace and client, for core.fragments
 
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=20, choices=SignatureFileKind.choices)

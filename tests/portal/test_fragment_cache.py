@@ -76,12 +76,17 @@ def test_an_update_without_a_signal_is_seen_through_its_event(world, ev, contact
     assert "Renamed diagram" in body
 
 
-def test_a_post_retires_the_workspace_fragments(world, ev, contact_http):
-    before = fragments.generations(world.ws.pk)
-    response = contact_http.post(P("logout"))
-    assert response.status_code == 302
-    assert fragments.generations(world.ws.pk)[1] != before[1]
-    assert fragments.generations(world.ws_b.pk) is not None
+def test_a_post_retires_what_it_may_have_changed(world, ev, contact_http):
+    """A contact's POST: their client's fragments and the workspace's staff lists, not the other clients'.
+    A staff member's POST: the whole workspace's."""
+    mine, other = world.client.pk, world.other_client.pk
+    before = [fragments.generations(world.ws.pk, c) for c in (mine, other, None)]
+    assert contact_http.post(P("logout")).status_code == 302
+    after = [fragments.generations(world.ws.pk, c) for c in (mine, other, None)]
+    assert after[0] != before[0] and after[2] != before[2]  # this client's, and the staff lists
+    assert after[1] == before[1]  # the other client's portal stays cached
+    staff_client(world.owner).post(reverse("accounts:client-list"), {"name": "New Client Ltd"})
+    assert fragments.generations(world.ws.pk, other) != after[1]
 
 
 def test_each_viewer_has_their_own_fragments(world, ev):
@@ -203,11 +208,17 @@ def test_a_fragment_with_a_csrf_token_or_nonce_is_never_kept(world, contact_http
 def test_an_anonymous_post_retires_nothing(world, client):
     """Nobody signed in: a junk POST, a portal POST without a session, a webhook with a bad signature.
     Were they to retire fragments, anybody could keep every workspace's cache empty."""
-    before = fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)
+
+    def tokens():
+        return [
+            fragments.generations(w, c) for w, c in ((world.ws.pk, world.client.pk), (world.ws_b.pk, None))
+        ]
+
+    before = tokens()
     client.post("/app/no-such-page/")
     client.post(P("logout"))
     client.post(reverse("stripe-webhook"), data="{}", content_type="application/json")
-    assert (fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)) == before
+    assert tokens() == before
 
 
 def test_a_portal_post_retires_the_portals_workspace(world):
@@ -215,10 +226,11 @@ def test_a_portal_post_retires_the_portals_workspace(world):
     Bravo, whatever the staff session says."""
     http = portal_client(world.outsider_contact)
     http.force_login(world.owner)
-    alpha, bravo = fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)
+    bravo_client = world.outsider_client.pk
+    alpha, bravo = fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk, bravo_client)
     response = http.post(reverse("portal:dashboard", kwargs={"slug": "bravo"}))  # GET only: writes nothing
     assert response.status_code == 405
-    assert fragments.generations(world.ws_b.pk)[1] != bravo[1]
+    assert fragments.generations(world.ws_b.pk, bravo_client) != bravo
     assert fragments.generations(world.ws.pk) == alpha
 
 
@@ -227,11 +239,11 @@ def test_a_section_hidden_while_the_dashboard_renders_is_hidden_on_the_next_view
     staff hiding a section in between must not leave the widget cached under the new token."""
     read_tokens = fragments.generations
 
-    def hide_invoices_then_read(workspace_id):
+    def hide_invoices_then_read(workspace_id, client_id=None):
         client = Client.objects.get(pk=world.client.pk)
         client.hidden_sections = Client.encode_hidden({INVOICES_SECTION})
         client.save()
-        return read_tokens(workspace_id)
+        return read_tokens(workspace_id, client_id)
 
     with mock.patch.object(fragments, "generations", side_effect=hide_invoices_then_read):
         assert 'id="invoices-widget"' in _get(contact_http, P("dashboard"))[0]  # rendered from the old client
@@ -272,18 +284,44 @@ def test_the_code_version_is_in_the_key(world, ev, contact_http):
     assert len(_fragment_keys() - stored) == 1
 
 
-def test_a_write_retires_only_its_own_workspace(world, ev):
-    """Rows without a workspace column (a request's message, an evidence request) find theirs through
-    `workspace_via`: a write in workspace B leaves A's fragments in place, one in A retires A's."""
+def test_a_write_retires_only_its_own_client(world, ev):
+    """Rows without tenant columns (a request's message) find theirs through `tenant_via`: a message in
+    workspace B leaves workspace A alone; one on Secretco's request retires Secretco's fragments and A's
+    staff lists, not Othercorp's portal."""
     from tests.factories import RequestMessageFactory
 
-    a_before, b_before = fragments.generations(world.ws.pk), fragments.generations(world.ws_b.pk)
+    def tokens():
+        return {
+            "secretco": fragments.generations(world.ws.pk, world.client.pk),
+            "othercorp": fragments.generations(world.ws.pk, world.other_client.pk),
+            "alpha staff": fragments.generations(world.ws.pk),
+            "bravo staff": fragments.generations(world.ws_b.pk),
+        }
+
+    before = tokens()
     RequestMessageFactory(request=ev.outsider_request, author_user=world.outsider_staff, body="B only")
-    assert fragments.generations(world.ws.pk) == a_before  # global and A's tokens unchanged
-    assert fragments.generations(world.ws_b.pk)[1] != b_before[1]
+    after_b = tokens()
+    assert after_b["bravo staff"] != before["bravo staff"]
+    assert all(after_b[k] == before[k] for k in ("secretco", "othercorp", "alpha staff"))
     RequestMessageFactory(request=ev.request, author_user=world.owner, body="A now")
-    assert fragments.generations(world.ws.pk)[1] != a_before[1]
-    assert fragments.generations(world.ws.pk)[0] == a_before[0]  # the global token was not needed
+    after_a = tokens()
+    assert after_a["secretco"] != after_b["secretco"] and after_a["alpha staff"] != after_b["alpha staff"]
+    assert after_a["othercorp"] == after_b["othercorp"]
+
+
+def test_a_workspace_setting_retires_every_client_of_that_workspace(world, ev):
+    before = fragments.generations(world.ws.pk, world.client.pk), fragments.generations(world.ws_b.pk)
+    world.ws.accent_color = "#0a7d3b"
+    world.ws.save()
+    assert fragments.generations(world.ws.pk, world.client.pk) != before[0]
+    assert fragments.generations(world.ws_b.pk) == before[1]
+
+
+def test_another_clients_activity_leaves_a_dashboard_cached(world, ev, contact_http):
+    _get(contact_http, P("dashboard"))
+    EvidenceRequestFactory(assessment=ev.other_assessment, requirement="7.7.7", title="Othercorp's")
+    _, queries = _get(contact_http, P("dashboard"))
+    assert queries <= 2  # still served from the cache
 
 
 def test_a_cached_dashboard_survives_another_workspaces_write(world, ev, contact_http):
@@ -293,13 +331,14 @@ def test_a_cached_dashboard_survives_another_workspaces_write(world, ev, contact
     assert queries <= 2  # still served from the cache
 
 
-def test_workspace_of_a_row_whose_parent_is_gone_is_unknown(world, ev):
+def test_the_tenant_of_a_row_whose_parent_is_gone_is_unknown(world, ev):
     """Then every workspace's fragments are retired (correct, only slower)."""
     from assessments.models import EvidenceFile
 
     orphan = EvidenceFile(request_id=10**12)
-    assert fragments.workspace_of(EvidenceFile, orphan) is None
-    assert fragments.workspace_of(EvidenceFile, EvidenceFile(request_id=ev.request.pk)) == world.ws.pk
+    assert fragments.tenant_of(EvidenceFile, orphan) == (None, None)
+    found = fragments.tenant_of(EvidenceFile, EvidenceFile(request_id=ev.request.pk))
+    assert found == (world.ws.pk, world.client.pk)
 
 
 def test_a_staff_sign_in_retires_nothing(world):
