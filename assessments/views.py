@@ -9,6 +9,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services as account_services
@@ -135,7 +136,7 @@ def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse
     sort = request.GET.get("sort", "") if request.GET.get("sort", "") in SORTS else ""
     status, priority = data.get("status", ""), data.get("priority", "")
     context = {
-        **_access_context(request, assessment),
+        "assessment": assessment,
         "filters": filters,
         "sort": sort,
         "next_sort": NEXT_SORT[sort],
@@ -164,20 +165,28 @@ def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse
         )
         return {**context, "requests": rows.rows, "window": rows}
 
+    def table_html() -> str:
+        return render_to_string("assessments/_requests_table.html", table_context(), request=request)
+
     if wants_window_fragment(request):  # "Show more": only the next rows
         return render(request, "assessments/_request_rows.html", table_context())
-    table = cached_list(
-        request,
-        f"staff-requests:{assessment.pk}",
-        {"status": status, "priority": priority, "sort": sort},
-        lambda: render_to_string("assessments/_requests_table.html", table_context(), request=request),
-    )
+    params = {"status": status, "priority": priority, "sort": sort}
     if request.htmx and request.htmx.target == "requests-table":
-        return HttpResponse(table)
-    counts = request_counts(EvidenceRequest.objects.filter(assessment=assessment))
-    return render(
-        request, "assessments/assessment_detail.html", {**context, "table": table, "counts": counts}
-    )
+        return HttpResponse(cached_list(request, f"staff-requests:{assessment.pk}", params, table_html))
+
+    def body_html() -> str:
+        # The whole page's content (its forms' CSRF tokens are filled in per response): counts, the
+        # table, the package and integrity panels, who is invited.
+        body_context = {
+            **context,
+            **_access_context(request, assessment),
+            "table": mark_safe(table_html()),  # noqa: S308 - a rendered template
+            "counts": request_counts(EvidenceRequest.objects.filter(assessment=assessment)),
+        }
+        return render_to_string("assessments/_assessment_body.html", body_context, request=request)
+
+    body = cached_list(request, f"staff-assessment:{assessment.pk}", params, body_html)
+    return render(request, "assessments/assessment_detail.html", {"assessment": assessment, "body": body})
 
 
 # --- requests ----------------------------------------------------------------------------------------

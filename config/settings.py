@@ -107,6 +107,9 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "accounts.context_processors.workspace",
                 "portal.context_processors.portal_nav",
+                # Last: inside a fragment rendered for the cache, the CSRF token is a placeholder that
+                # each response fills in (core/fragments.py).
+                "core.fragments.csrf_placeholder",
             ],
         },
     },

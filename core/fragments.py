@@ -22,10 +22,11 @@ event's save. `FRAGMENT_CACHE_SECONDS` (default 60) bounds what could still slip
 neither a signal nor a request); 0 turns this off.
 
 The tokens are read *before* the data: a request that renders from data older than a write stores its
-HTML under the old token, which no later request asks for. Fragments hold no per-request secret (CSRF
-token, CSP nonce): pages put those in their fresh, uncached layout, and a render that asks for either is
-not kept. Staff previewing a contact's portal are never served nor do they store cached
-fragments. A cache that does not answer only costs speed.
+HTML under the old token, which no later request asks for. Fragments hold no per-request secret: a form
+inside one is rendered with a placeholder for the CSRF token (`csrf_placeholder`, the last context
+processor), which each response replaces with its own token; a render that asks for the real token or
+for the CSP nonce is not kept. Staff previewing a contact's portal are never served nor do they store
+cached fragments. A cache that does not answer only costs speed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -41,7 +43,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
 log = logging.getLogger(__name__)
@@ -74,7 +78,12 @@ CODE_FOLDERS = (
     "portal",
     "templates",
 )
-PER_REQUEST_MARKERS = ('name="csrfmiddlewaretoken"', " nonce=")
+# Forms inside a fragment: rendered with this stand-in for the CSRF token (`csrf_placeholder`, the last
+# context processor), which each response replaces with its own token. Derived from SECRET_KEY, so nobody
+# can type it into content that a fragment shows.
+CSRF_PLACEHOLDER = "csrf-" + salted_hmac("core.fragments", "csrf placeholder").hexdigest()[:32]
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
+NONCE_MARKER = " nonce="
 
 
 def _generation_key(scope: object) -> str:
@@ -157,9 +166,16 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def csrf_placeholder(request) -> dict:
+    """Context processor (the last one): inside a fragment being rendered for the cache, `csrf_token` (and
+    so `{% csrf_token %}`) is the placeholder that each response fills in."""
+    return {"csrf_token": CSRF_PLACEHOLDER} if getattr(request, "_fragment_rendering", False) else {}
+
+
 def _render_watching(request, render: Callable[[], str]) -> tuple[str, bool]:
-    """(HTML, whether it holds a per-request value): the render asked for the CSRF token (Django marks
-    the request when it does) or the CSP nonce, or the HTML carries a token field or a nonce anyway."""
+    """(HTML, whether it holds a per-request value): the render asked for the real CSRF token (Django
+    marks the request when it does) or the CSP nonce, or the HTML carries a token other than the
+    placeholder, or a nonce, anyway."""
     meta = request.META
     csrf_before = meta.get("CSRF_COOKIE_NEEDS_UPDATE", False)
     nonce_before = getattr(request, "_csp_nonce", None)
@@ -170,8 +186,16 @@ def _render_watching(request, render: Callable[[], str]) -> tuple[str, bool]:
         asked_csrf = bool(meta.get("CSRF_COOKIE_NEEDS_UPDATE"))
         meta["CSRF_COOKIE_NEEDS_UPDATE"] = csrf_before or asked_csrf
     asked_nonce = nonce_before is None and getattr(request, "_csp_nonce", None) is not None
-    marked = any(marker in html for marker in PER_REQUEST_MARKERS)
-    return html, asked_csrf or asked_nonce or marked
+    real_token = any(value != CSRF_PLACEHOLDER for value in CSRF_FIELD.findall(html))
+    return html, asked_csrf or asked_nonce or real_token or NONCE_MARKER in html
+
+
+def _fill(request, html: str, nested: bool) -> SafeString:
+    """The fragment for this response: its CSRF placeholders become this request's token (left as they
+    are inside another fragment being rendered, which is filled when it is served)."""
+    if not nested and CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return mark_safe(html)  # noqa: S308 - rendered by our own templates (autoescaped) for this viewer
 
 
 def cached_html(request, name: str, parts: Iterable[object], render: Callable[[], str]) -> SafeString:
@@ -190,17 +214,22 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
     except Exception:
         log.warning("fragment cache: read failed, rendering", exc_info=True)
         return mark_safe(render())  # noqa: S308 - as above
+    nested = getattr(request, "_fragment_rendering", False)
     if html is None:
-        html, per_request = _render_watching(request, render)
+        request._fragment_rendering = True
+        try:
+            html, per_request = _render_watching(request, render)
+        finally:
+            request._fragment_rendering = nested
         if per_request:
-            # A form's CSRF token or a script's nonce belongs to this response only: never kept.
+            # A real CSRF token or a script's nonce belongs to this response only: never kept.
             log.warning("fragment cache: %s holds a per-request value, not cached", name)
-            return mark_safe(html)  # noqa: S308 - as below
+            return _fill(request, html, nested)
         try:
             cache.set(key, html, seconds)
         except Exception:
             log.warning("fragment cache: write failed", exc_info=True)
-    return mark_safe(html)  # noqa: S308 - rendered by our own templates (autoescaped) for this viewer
+    return _fill(request, html, nested)
 
 
 # --- what retires fragments --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from activity.verbs import CLIENT
 from core.errors import ServiceError
-from core.fragments import cached_html
+from core.fragments import cached_list
 from core.http import client_ip
 from core.types import PortalRequest
 from files import views as file_views
@@ -104,21 +104,21 @@ def proposal_detail(request: PortalRequest, slug: str, proposal_id: int) -> Http
         ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
     )
-    version = ProposalVersion.objects.prefetch_related("items").get(pk=proposal.current_version_id)
-    signature = signature_of(proposal) if proposal.status == ProposalStatus.ACCEPTED else None
-    if signature is not None:
-        version = ProposalVersion.objects.prefetch_related("items").get(pk=signature.proposal_version_id)
-        selection = {c["id"] for c in signature.chosen_items}
-    elif "item" in request.GET or request.GET.get("chosen"):
-        selection = version.optional_selection(_selected(request))
-    else:
-        selection = version.default_selection()
-    consent_version, consent_text = consent.current()
-    can_act = proposal.is_open and not request.portal_preview
-    return render(
-        request,
-        "portal/proposals/proposal_detail.html",
-        {
+    selecting = "item" in request.GET or bool(request.GET.get("chosen"))
+
+    def body_html() -> str:
+        version = ProposalVersion.objects.prefetch_related("items").get(pk=proposal.current_version_id)
+        signature = signature_of(proposal) if proposal.status == ProposalStatus.ACCEPTED else None
+        if signature is not None:
+            version = ProposalVersion.objects.prefetch_related("items").get(pk=signature.proposal_version_id)
+            selection = {c["id"] for c in signature.chosen_items}
+        elif selecting:
+            selection = version.optional_selection(_selected(request))
+        else:
+            selection = version.default_selection()
+        consent_version, consent_text = consent.current()
+        can_act = proposal.is_open and not request.portal_preview
+        context = {
             "proposal": proposal,
             **_pricing_context(version, selection, chosen_fixed=not can_act),
             "signature": signature,
@@ -128,19 +128,18 @@ def proposal_detail(request: PortalRequest, slug: str, proposal_id: int) -> Http
             else workflow.closed_message(proposal),
             "consent_version": consent_version,
             "consent_text": consent_text,
-            # The feed is kept per contact until anything in the workspace changes (core/fragments.py).
-            "history_html": cached_html(
-                request,
-                f"portal-proposal-history:{proposal.pk}",
-                [],
-                lambda: render_to_string(
-                    "activity/_feed.html",
-                    {"events": document_events(proposal, audience=CLIENT), "audience": "client"},
-                    request=request,
-                ),
+            "history_html": render_to_string(
+                "activity/_feed.html",
+                {"events": document_events(proposal, audience=CLIENT), "audience": "client"},
+                request=request,
             ),
-        },
-    )
+        }
+        return render_to_string("portal/proposals/_proposal_body.html", context, request=request)
+
+    # The page as first shown (no items ticked in the query string) is kept per contact until anything of
+    # their client changes (core/fragments.py); its forms' CSRF tokens are filled in per response.
+    body = cached_list(request, f"portal-proposal:{proposal.pk}", {}, body_html)
+    return render(request, "portal/proposals/proposal_detail.html", {"proposal": proposal, "body": body})
 
 
 @require_GET

@@ -5,6 +5,7 @@ cached."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from unittest import mock
 
@@ -12,6 +13,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -347,3 +349,35 @@ def test_a_staff_sign_in_retires_nothing(world):
     world.owner.refresh_from_db()
     assert world.owner.last_login is not None
     assert fragments.generations(world.ws.pk) == before
+
+
+def _csrf_tokens(html: str) -> set[str]:
+    return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+
+
+def test_forms_in_a_cached_fragment_carry_each_browsers_own_token(world, ev):
+    """The staff assessment page is cached whole, forms included: the cache holds the placeholder, and
+    each response (two browsers, two CSRF cookies) carries a token that passes that browser's check."""
+    url = reverse("assessments:assessment-detail", kwargs={"assessment_id": ev.assessment.pk})
+    verify = reverse("assessments:assessment-verify", kwargs={"assessment_id": ev.assessment.pk})
+    browsers = []
+    for _ in range(2):
+        http = HttpClient(enforce_csrf_checks=True)
+        http.force_login(world.owner)
+        browsers.append(http)
+    first, _ = _get(browsers[0], url)
+    with CaptureQueriesContext(connection) as ctx:
+        second = browsers[1].get(url).content.decode()
+    # The page's content came from the cache: no request, count or access query ran.
+    assert not [q for q in ctx.captured_queries if "evidencerequest" in q["sql"] or "access" in q["sql"]]
+    stored = [redis.Redis.from_url(settings.CACHES["default"]["LOCATION"]).get(k) for k in _fragment_keys()]
+    assert any(fragments.CSRF_PLACEHOLDER.encode() in (value or b"") for value in stored)
+    for http, html in zip(browsers, (first, second), strict=True):
+        assert fragments.CSRF_PLACEHOLDER not in html
+        tokens = _csrf_tokens(html)  # the layout's (sign out) and the cached content's forms'
+        assert len(tokens) == 2
+        for token in tokens:
+            response = http.post(verify, {"csrfmiddlewaretoken": token})
+            assert response.status_code == 200  # the integrity check ran: the token is this browser's
+    refused = browsers[0].post(verify, {"csrfmiddlewaretoken": fragments.CSRF_PLACEHOLDER})
+    assert refused.status_code == 403  # the placeholder itself is no token

@@ -1,0 +1,60 @@
+"""The portal proposal page is kept per contact (core/fragments.py) with its accept form: the form served
+from the cache carries a CSRF token of the browser that asked, and accepting through it works; ticking an
+optional item (a query string) is never served from the cache; a decision is on the next view."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core import fragments
+from proposals.models import ProposalStatus
+from tests.conftest import portal_client
+from tests.proposals.helpers import accept_form
+
+pytestmark = pytest.mark.django_db
+
+
+def page(proposal, action: str = "proposal-detail") -> str:
+    return reverse(f"portal:{action}", kwargs={"slug": "alpha", "proposal_id": proposal.pk})
+
+
+def enforcing(contact) -> HttpClient:
+    """A signed-in portal browser whose POSTs are CSRF-checked, as a real browser's are."""
+    signed_in = portal_client(contact)
+    http = HttpClient(enforce_csrf_checks=True)
+    http.cookies = signed_in.cookies
+    return http
+
+
+def test_accepting_from_the_cached_page_works(world, proposal):
+    http = enforcing(world.contact)
+    http.get(page(proposal))  # renders and stores the page's content
+    with CaptureQueriesContext(connection) as ctx:
+        html = http.get(page(proposal)).content.decode()
+    assert not [q for q in ctx.captured_queries if "proposalitem" in q["sql"]]  # from the cache
+    assert fragments.CSRF_PLACEHOLDER not in html
+    form = html[html.index('id="accept-form"') :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    response = http.post(
+        page(proposal, "proposal-accept"), {**accept_form(proposal), "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED
+    after = http.get(page(proposal)).content.decode()
+    assert "Accept and sign" not in after and "Pat Secret" in after  # the decision is on the next view
+
+
+def test_ticked_items_are_never_served_from_the_cache(world, proposal):
+    http = portal_client(world.contact)
+    http.get(page(proposal))
+    optional = [i for i in proposal.current_version.items.all() if i.optional]
+    with CaptureQueriesContext(connection) as ctx:
+        http.get(page(proposal), {"item": [optional[0].pk]})
+    assert [q for q in ctx.captured_queries if "proposalitem" in q["sql"]]  # rendered afresh
