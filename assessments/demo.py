@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Client, Contact, User, Workspace
 from assessments import services
 from assessments.importing import SAMPLE_CSV, parse_csv
-from assessments.models import Assessment, AssessmentAccess, EvidenceRequest, RequestMessage, Status
+from assessments.models import Assessment, AssessmentAccess, EvidenceRequest, Status
 
 NAME = "PCI DSS v4.0.1 ROC 2026"
 
@@ -107,14 +107,15 @@ def seed_assessment(*, workspace: Workspace, staff: User, client: Client) -> Ass
         # Demo history is written directly: replaying every transition would email the demo contact.
         EvidenceRequest.objects.filter(pk=evidence.pk).update(**updates)
         if i % 4 == 1:
-            RequestMessage.objects.create(
-                request=evidence,
-                author_contact=contact,
+            # On the chain like any message (Verify integrity stays clean), without the emails.
+            services.record_message(
+                evidence=evidence,
+                contact=contact,
                 body="Is the export from the firewall manager enough, or do you need screenshots?",
             )
-            RequestMessage.objects.create(
-                request=evidence,
-                author_user=staff,
+            services.record_message(
+                evidence=evidence,
+                user=staff,
                 body="The export is fine as long as it shows the rule review date.",
             )
     return assessment

@@ -322,9 +322,11 @@ def delete_file(*, file: EvidenceFile, contact: Contact | None = None, user: Use
 
 
 @transaction.atomic
-def post_message(
+def record_message(
     *, evidence: EvidenceRequest, body: str, contact: Contact | None = None, user: User | None = None
 ) -> RequestMessage:
+    """A message on a request, with its event on the assessment's chain; nobody is emailed (the demo's
+    history). `post_message` is the same, plus the email."""
     _one_actor(user, contact)
     body = (body or "").strip()
     if not body:
@@ -334,11 +336,10 @@ def post_message(
     message = RequestMessage.objects.create(
         request=evidence, body=body, author_contact=contact, author_user=user
     )
-    assessment = evidence.assessment
     # The body's SHA-256 goes on the chain (the body itself stays in the row): an edited or deleted message
     # no longer matches its event (assessments.integrity).
     log_assessment_event(
-        assessment,
+        evidence.assessment,
         "evidence.message_posted",
         target=evidence,
         user=user,
@@ -346,6 +347,13 @@ def post_message(
         message_id=message.pk,
         body_sha256=message_digest(message.body),
     )
+    return message
+
+
+def post_message(
+    *, evidence: EvidenceRequest, body: str, contact: Contact | None = None, user: User | None = None
+) -> RequestMessage:
+    message = record_message(evidence=evidence, body=body, contact=contact, user=user)
     outbox.enqueue("assessments.message_email", message_id=message.pk)
     return message
 
@@ -363,4 +371,5 @@ __all__ = [
     "upload_file",
     "delete_file",
     "post_message",
+    "record_message",
 ]

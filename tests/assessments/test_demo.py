@@ -27,6 +27,22 @@ def test_seed_demo_builds_a_lived_in_assessment_idempotently(db, settings):
     assert again.getvalue().splitlines()[-4:] == first_lines
 
 
+def test_the_demo_assessment_verifies_clean(db, settings, tmp_path):
+    """Its history (files, messages, decisions) is on the chain: Verify integrity on the demo finds nothing,
+    and no demo message emailed anyone."""
+    from django.core import mail
+
+    from assessments.integrity import verify_assessment
+
+    settings.MEDIA_ROOT = str(tmp_path)  # checkpoints of this database only
+    call_command("seed_demo", stdout=StringIO())
+    assessment = Assessment.objects.get(workspace__slug="demo")
+    assert RequestMessage.objects.filter(request__assessment=assessment).count() >= 4
+    report = verify_assessment(assessment=assessment)
+    assert report.ok, [str(p) for p in report.problems]
+    assert not [m for m in mail.outbox if "message" in m.subject.lower()]
+
+
 def test_seed_demo_ends_with_the_three_login_lines(db):
     """The demo's three login lines, followed only by the other demos' (the agency's `agency-` lines)."""
     out = StringIO()
