@@ -381,3 +381,23 @@ def test_forms_in_a_cached_fragment_carry_each_browsers_own_token(world, ev):
             assert response.status_code == 200  # the integrity check ran: the token is this browser's
     refused = browsers[0].post(verify, {"csrfmiddlewaretoken": fragments.CSRF_PLACEHOLDER})
     assert refused.status_code == 403  # the placeholder itself is no token
+
+
+def test_an_edit_landing_while_the_staff_page_loads_is_on_the_next_view(world, ev, monkeypatch):
+    """As for the proposal page: the assessment is loaded before the tokens are read, so the cached page
+    must be rendered from the assessment as read after them."""
+    from assessments.services import update_assessment
+
+    read_tokens = fragments.generations
+
+    def renamed_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(fragments, "generations", read_tokens)
+        update_assessment(assessment=ev.assessment, actor=world.owner, name="Renamed meanwhile")
+        return read_tokens(*args, **kwargs)
+
+    http = staff_client(world.owner)
+    url = reverse("assessments:assessment-detail", kwargs={"assessment_id": ev.assessment.pk})
+    monkeypatch.setattr(fragments, "generations", renamed_meanwhile)
+    http.get(url)
+    html, _ = _get(http, url)
+    assert "<h1>Renamed meanwhile</h1>" in html
