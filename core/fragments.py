@@ -208,7 +208,9 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
     try:
         tokens = generations(workspace_id, client_id)
         day = timezone.localdate().isoformat()
-        raw = "\x1f".join([code_version(), name, who, *map(str, parts), day, *tokens])
+        # The placeholder too: HTML kept by a process with another SECRET_KEY (a rotation, a rolling
+        # deploy) holds a placeholder this one would not fill in, and would serve as it is.
+        raw = "\x1f".join([code_version(), CSRF_PLACEHOLDER, name, who, *map(str, parts), day, *tokens])
         key = "frag:html:" + hashlib.sha256(raw.encode()).hexdigest()
         html = cache.get(key)
     except Exception:
@@ -264,8 +266,10 @@ def tenant_of(sender, instance) -> tuple[int | None, int | None]:
     if parent_id is None:
         return None, None
     memo = (field.related_model._meta.label, parent_id)
-    if memo in _TENANT_OF:
-        return _TENANT_OF[memo]
+    # One lookup, not `in` then `[]`: another thread may clear the memo between the two.
+    known = _TENANT_OF.get(memo)
+    if known is not None:
+        return known
     found = (
         field.related_model._base_manager.filter(pk=parent_id)
         .values_list(f"{prefix}workspace_id", f"{prefix}client_id")
