@@ -199,7 +199,9 @@ def _fill(request, html: str, nested: bool) -> SafeString:
 
 
 def cached_html(request, name: str, parts: Iterable[object], render: Callable[[], str]) -> SafeString:
-    """`render()`'s HTML for this viewer and these parts, from the cache when nothing has changed since."""
+    """`render()`'s HTML for this viewer and these parts, from the cache when nothing has changed since.
+    `render()` reads what it shows itself: an object the view loaded before this call may predate the
+    tokens read here, and would be kept under them."""
     seconds = settings.FRAGMENT_CACHE_SECONDS
     viewer = _viewer(request) if seconds > 0 else None
     if viewer is None:
