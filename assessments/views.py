@@ -179,7 +179,8 @@ def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse
         # table, the package and integrity panels, who is invited.
         body_context = {
             **context,
-            **_access_context(request, assessment),
+            # Loaded again, after the cache read its tokens (as in portal/proposal_views.py).
+            **_access_context(request, get_assessment_for_staff(request, assessment_id)),
             "table": mark_safe(table_html()),  # noqa: S308 - a rendered template
             "counts": request_counts(EvidenceRequest.objects.filter(assessment=assessment)),
         }

@@ -199,7 +199,9 @@ def _fill(request, html: str, nested: bool) -> SafeString:
 
 
 def cached_html(request, name: str, parts: Iterable[object], render: Callable[[], str]) -> SafeString:
-    """`render()`'s HTML for this viewer and these parts, from the cache when nothing has changed since."""
+    """`render()`'s HTML for this viewer and these parts, from the cache when nothing has changed since.
+    `render()` reads what it shows itself: an object the view loaded before this call may predate the
+    tokens read here, and would be kept under them."""
     seconds = settings.FRAGMENT_CACHE_SECONDS
     viewer = _viewer(request) if seconds > 0 else None
     if viewer is None:
@@ -208,7 +210,9 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
     try:
         tokens = generations(workspace_id, client_id)
         day = timezone.localdate().isoformat()
-        raw = "\x1f".join([code_version(), name, who, *map(str, parts), day, *tokens])
+        # The placeholder too: HTML kept by a process with another SECRET_KEY (a rotation, a rolling
+        # deploy) holds a placeholder this one would not fill in, and would serve as it is.
+        raw = "\x1f".join([code_version(), CSRF_PLACEHOLDER, name, who, *map(str, parts), day, *tokens])
         key = "frag:html:" + hashlib.sha256(raw.encode()).hexdigest()
         html = cache.get(key)
     except Exception:
@@ -264,8 +268,10 @@ def tenant_of(sender, instance) -> tuple[int | None, int | None]:
     if parent_id is None:
         return None, None
     memo = (field.related_model._meta.label, parent_id)
-    if memo in _TENANT_OF:
-        return _TENANT_OF[memo]
+    # One lookup, not `in` then `[]`: another thread may clear the memo between the two.
+    known = _TENANT_OF.get(memo)
+    if known is not None:
+        return known
     found = (
         field.related_model._base_manager.filter(pk=parent_id)
         .values_list(f"{prefix}workspace_id", f"{prefix}client_id")

@@ -107,6 +107,9 @@ def proposal_detail(request: PortalRequest, slug: str, proposal_id: int) -> Http
     selecting = "item" in request.GET or bool(request.GET.get("chosen"))
 
     def body_html() -> str:
+        # Loaded again, after the cache read its tokens: a write landing between the load above and that
+        # read would otherwise be kept, under the new tokens, as what came before it.
+        proposal = get_proposal_for_contact(request, proposal_id)
         version = ProposalVersion.objects.prefetch_related("items").get(pk=proposal.current_version_id)
         signature = signature_of(proposal) if proposal.status == ProposalStatus.ACCEPTED else None
         if signature is not None:

@@ -381,3 +381,52 @@ def test_forms_in_a_cached_fragment_carry_each_browsers_own_token(world, ev):
             assert response.status_code == 200  # the integrity check ran: the token is this browser's
     refused = browsers[0].post(verify, {"csrfmiddlewaretoken": fragments.CSRF_PLACEHOLDER})
     assert refused.status_code == 403  # the placeholder itself is no token
+
+
+def test_an_edit_landing_while_the_staff_page_loads_is_on_the_next_view(world, ev, monkeypatch):
+    """As for the proposal page: the assessment is loaded before the tokens are read, so the cached page
+    must be rendered from the assessment as read after them."""
+    from assessments.services import update_assessment
+
+    read_tokens = fragments.generations
+
+    def renamed_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(fragments, "generations", read_tokens)
+        update_assessment(assessment=ev.assessment, actor=world.owner, name="Renamed meanwhile")
+        return read_tokens(*args, **kwargs)
+
+    http = staff_client(world.owner)
+    url = reverse("assessments:assessment-detail", kwargs={"assessment_id": ev.assessment.pk})
+    monkeypatch.setattr(fragments, "generations", renamed_meanwhile)
+    http.get(url)
+    html, _ = _get(http, url)
+    assert "<h1>Renamed meanwhile</h1>" in html
+
+
+def test_a_page_kept_under_another_secret_key_is_not_served(world, ev, monkeypatch):
+    """After a SECRET_KEY rotation (or beside a process still on the old key) the placeholder differs:
+    HTML kept with the old one would reach the browser unfilled, its forms refused."""
+    http = staff_client(world.owner)
+    url = reverse("assessments:assessment-detail", kwargs={"assessment_id": ev.assessment.pk})
+    old = fragments.CSRF_PLACEHOLDER
+    _get(http, url)  # kept, with the old placeholder in its forms
+    monkeypatch.setattr(fragments, "CSRF_PLACEHOLDER", "csrf-" + "0" * 32)
+    html, _ = _get(http, url)
+    assert old not in html and fragments.CSRF_PLACEHOLDER not in html
+    assert len(_csrf_tokens(html)) == 2  # the layout's and the content's forms', both real
+
+
+def test_the_tenant_memo_survives_being_cleared_by_another_thread(world, ev, monkeypatch):
+    """The memo is shared by the threads of a process; one may clear it (full) while another reads."""
+    from assessments.models import EvidenceFile
+
+    class ClearedMeanwhile(dict):
+        def __contains__(self, key):
+            found = super().__contains__(key)
+            self.clear()  # another thread storing its 10,000th entry
+            return found
+
+    memo = ClearedMeanwhile({("assessments.EvidenceRequest", ev.request.pk): (world.ws.pk, world.client.pk)})
+    monkeypatch.setattr(fragments, "_TENANT_OF", memo)
+    found = fragments.tenant_of(EvidenceFile, EvidenceFile(request_id=ev.request.pk))
+    assert found == (world.ws.pk, world.client.pk)

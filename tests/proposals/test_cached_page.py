@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import fragments
-from proposals.models import ProposalStatus
+from proposals import workflow
+from proposals.models import Proposal, ProposalStatus
 from tests.conftest import portal_client
 from tests.proposals.helpers import accept_form
 
@@ -58,3 +59,21 @@ def test_ticked_items_are_never_served_from_the_cache(world, proposal):
     with CaptureQueriesContext(connection) as ctx:
         http.get(page(proposal), {"item": [optional[0].pk]})
     assert [q for q in ctx.captured_queries if "proposalitem" in q["sql"]]  # rendered afresh
+
+
+def test_a_withdrawal_landing_while_the_page_loads_is_on_the_next_view(world, proposal, monkeypatch):
+    """The view loads the proposal, then the cache reads its tokens: a withdrawal between the two retires
+    the tokens before they are read, so what is kept under them must be rendered from data read after."""
+    read_tokens = fragments.generations
+
+    def withdrawn_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(fragments, "generations", read_tokens)
+        workflow.withdraw_proposal(proposal=Proposal.objects.get(pk=proposal.pk), actor=world.owner)
+        return read_tokens(*args, **kwargs)
+
+    http = portal_client(world.contact)
+    monkeypatch.setattr(fragments, "generations", withdrawn_meanwhile)
+    http.get(page(proposal))
+    html = http.get(page(proposal)).content.decode()
+    assert 'id="accept-form"' not in html
+    assert 'id="closed-notice"' in html
