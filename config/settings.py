@@ -240,7 +240,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Redis, cache, Celery ------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that hangs must not hang requests and saves (fragment bumps run in post_save).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT_SECONDS", default=2),
+                "socket_timeout": env.float("REDIS_TIMEOUT_SECONDS", default=2),
+            },
+        }
+    }
     # Staff sessions are read from Redis (written through to the database): no session query per page.
     # Only with a shared cache: a per-process one would keep a signed-out session alive in other processes.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

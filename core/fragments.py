@@ -26,7 +26,8 @@ HTML under the old token, which no later request asks for. Fragments hold no per
 inside one is rendered with a placeholder for the CSRF token (`csrf_placeholder`, the last context
 processor), which each response replaces with its own token; a render that asks for the real token or
 for the CSP nonce is not kept. Staff previewing a contact's portal are never served nor do they store
-cached fragments. A cache that does not answer only costs speed.
+cached fragments. A cache that refuses connections only costs speed (pages render afresh); one that
+drops a single write can leave a fragment stale until it expires (`FRAGMENT_CACHE_SECONDS`).
 """
 
 from __future__ import annotations
