@@ -109,6 +109,14 @@ def _step(step: str, moment, *, who: str, ip, user_agent: str) -> dict:
     }
 
 
+def _first_viewed(view) -> list[dict]:
+    """The timeline step of a first view (a ProposalView or ContractView), or none."""
+    if view is None:
+        return []
+    who = f"{view.contact.display_name} <{view.contact.email}>"
+    return [_step("first_viewed", view.viewed_at, who=who, ip=view.ip, user_agent=view.user_agent)]
+
+
 def _signing_steps(name: str, email: str, now, signer: SignerInput) -> list[dict]:
     who = f"{name} <{email}>"
     ua = (signer.user_agent or "")[:1000]
@@ -155,17 +163,7 @@ def proposal_timeline(proposal: Proposal, version: ProposalVersion, contact: Con
         ProposalView.objects.filter(version=version, contact=contact).first()
         or ProposalView.objects.filter(version=version).select_related("contact").first()
     )
-    if view is not None:
-        steps.append(
-            _step(
-                "first_viewed",
-                view.viewed_at,
-                who=f"{view.contact.display_name} <{view.contact.email}>",
-                ip=view.ip,
-                user_agent=view.user_agent,
-            )
-        )
-    return steps
+    return steps + _first_viewed(view)
 
 
 @transaction.atomic
@@ -304,17 +302,7 @@ def contract_timeline(contract: Contract, contact: Contact | None = None) -> lis
         if contact is not None
         else None
     ) or ContractView.objects.filter(contract=contract).select_related("contact").first()
-    if view is not None:
-        steps.append(
-            _step(
-                "first_viewed",
-                view.viewed_at,
-                who=f"{view.contact.display_name} <{view.contact.email}>",
-                ip=view.ip,
-                user_agent=view.user_agent,
-            )
-        )
-    return steps
+    return steps + _first_viewed(view)
 
 
 @transaction.atomic
