@@ -41,9 +41,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -85,6 +87,8 @@ CODE_FOLDERS = (
 CSRF_PLACEHOLDER = "csrf-" + salted_hmac("core.fragments", "csrf placeholder").hexdigest()[:32]
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
 NONCE_MARKER = " nonce="
+# The CSP nonce of a whole page kept for anonymous visitors (cached_anonymous_page), filled per response.
+NONCE_PLACEHOLDER = "nonce-" + salted_hmac("core.fragments", "nonce placeholder").hexdigest()[:32]
 
 
 def _generation_key(scope: object) -> str:
@@ -101,13 +105,7 @@ def _viewer_token_keys(workspace_id: int, client_id: int | None) -> list[str]:
 def generations(workspace_id: int, client_id: int | None = None) -> tuple[str, ...]:
     """The tokens a viewer's fragments are keyed on now (a contact's with `client_id`, staff's without);
     a missing one is created, never read as a default."""
-    keys = _viewer_token_keys(workspace_id, client_id)
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, secrets.token_hex(8), None)
-            found[key] = cache.get(key)
-    return tuple(found[key] for key in keys)
+    return _tokens(_viewer_token_keys(workspace_id, client_id))
 
 
 def bump(workspace_id: int | None, client_id: int | None = None) -> None:
@@ -235,6 +233,74 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
         except Exception:
             log.warning("fragment cache: write failed", exc_info=True)
     return _fill(request, html, nested)
+
+
+def cached_anonymous_page(request, name: str, workspace_id: int, view: Callable[[], HttpResponse]):
+    """A whole page for visitors nobody signed in (a portal's sign-in page), kept per workspace until
+    anything of the workspace changes, with the CSRF token and the CSP nonce filled in per response. The
+    view's own response is used as it is when the query string is not empty, a message waits to be shown,
+    somebody is signed in or previewing, the answer is not a plain 200, or its render asked for a real
+    token or nonce."""
+    seconds = settings.FRAGMENT_CACHE_SECONDS
+    if (
+        seconds <= 0
+        or request.method != "GET"
+        or request.GET
+        or getattr(request, "contact", None) is not None
+        or len(messages.get_messages(request))
+    ):
+        return view()
+    try:
+        tokens = _tokens([_generation_key(GLOBAL), _generation_key(f"ws:{workspace_id}")])
+        raw = "\x1f".join(
+            [code_version(), CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, name, str(workspace_id), *tokens]
+        )
+        key = "frag:page:" + hashlib.sha256(raw.encode()).hexdigest()
+        html = cache.get(key)
+    except Exception:
+        log.warning("fragment cache: read failed, rendering", exc_info=True)
+        return view()
+    if html is not None:
+        return HttpResponse(_fill_page(request, html))
+    nonce = getattr(request, "csp_nonce", None)
+    request._fragment_rendering, request.csp_nonce = True, NONCE_PLACEHOLDER
+    meta = request.META
+    csrf_before = meta.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+    meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
+    try:
+        response = view()
+    finally:
+        request._fragment_rendering, request.csp_nonce = False, nonce
+        asked_csrf = bool(meta.get("CSRF_COOKIE_NEEDS_UPDATE"))
+        meta["CSRF_COOKIE_NEEDS_UPDATE"] = csrf_before or asked_csrf
+    if response.streaming:
+        return response
+    html = response.content.decode(response.charset)
+    real_token = any(value != CSRF_PLACEHOLDER for value in CSRF_FIELD.findall(html))
+    if response.status_code == 200 and not response.cookies and not asked_csrf and not real_token:
+        try:
+            cache.set(key, html, seconds)
+        except Exception:
+            log.warning("fragment cache: write failed", exc_info=True)
+    response.content = _fill_page(request, html)
+    return response
+
+
+def _fill_page(request, html: str) -> str:
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    if NONCE_PLACEHOLDER in html:
+        html = html.replace(NONCE_PLACEHOLDER, str(request.csp_nonce))  # CSP then sends this nonce
+    return html
+
+
+def _tokens(keys: list[str]) -> tuple[str, ...]:
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, secrets.token_hex(8), None)
+            found[key] = cache.get(key)
+    return tuple(found[key] for key in keys)
 
 
 # --- what retires fragments --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django_ratelimit.decorators import ratelimit
 from accounts import services
 from accounts.forms import PortalLoginForm
 from accounts.ratelimits import post_email_key
-from core.fragments import cached_html
+from core.fragments import cached_anonymous_page, cached_html
 from core.http import client_ip
 from core.types import PortalRequest
 from portal.decorators import contact_required
@@ -50,7 +50,14 @@ def login(request: PortalRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             services.request_login_link(workspace=workspace, email=form.cleaned_data["email"])
             return render(request, "portal/login_sent.html", {"email": form.cleaned_data["email"]})
-    return render(request, "portal/login.html", {"form": form})
+        return render(request, "portal/login.html", {"form": form})
+    # The page as first shown is the same for every visitor: kept per workspace (core/fragments.py).
+    return cached_anonymous_page(
+        request,
+        "portal-login",
+        workspace.pk,
+        lambda: render(request, "portal/login.html", {"form": form}),
+    )
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
