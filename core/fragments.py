@@ -7,9 +7,12 @@ once and kept in the shared cache (Redis in production) under a key made of:
   is ever served a fragment rendered for somebody else;
 - what the fragment shows (a name and its validated parameters, e.g. an assessment id, filter and sort);
 - today's date in the active time zone (overdue flags and "due in 3 days" change at midnight);
-- a digest of the code (`code_version`): a deploy never serves HTML made by the previous release;
-- three generation tokens: a global one, the workspace's, and the contact's client's (for a contact) or
-  the workspace's "staff" token (for staff, whose lists span every client).
+- a digest of the code (`code_version`): a deploy never serves HTML made by the previous release.
+
+Each entry also holds the generation tokens it was rendered under, and is served only while they are
+still the current ones (read in the same Redis round trip as the entry): a global token, the
+workspace's, and the contact's client's (for a contact) or the workspace's "staff" token (for staff,
+whose lists span every client).
 
 Every save or delete of a model instance (post_save / post_delete / m2m_changed) replaces tokens at once
 and again when it commits: a row of a client (its own `client` column, or through the parent its model
@@ -22,7 +25,7 @@ event's save. `FRAGMENT_CACHE_SECONDS` (default 60) bounds what could still slip
 neither a signal nor a request); 0 turns this off.
 
 The tokens are read *before* the data: a request that renders from data older than a write stores its
-HTML under the old token, which no later request asks for. Fragments hold no per-request secret: a form
+HTML with the old tokens, which no later request accepts. Fragments hold no per-request secret: a form
 inside one is rendered with a placeholder for the CSRF token (`csrf_placeholder`, the last context
 processor), which each response replaces with its own token; a render that asks for the real token or
 for the CSP nonce is not kept. Staff previewing a contact's portal are never served nor do they store
@@ -207,13 +210,12 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
         return mark_safe(render())  # noqa: S308 - render() returns a rendered template
     who, workspace_id, client_id = viewer
     try:
-        tokens = generations(workspace_id, client_id)
         day = timezone.localdate().isoformat()
         # The placeholder too: HTML kept by a process with another SECRET_KEY (a rotation, a rolling
         # deploy) holds a placeholder this one would not fill in, and would serve as it is.
-        raw = "\x1f".join([code_version(), CSRF_PLACEHOLDER, name, who, *map(str, parts), day, *tokens])
+        raw = "\x1f".join([code_version(), CSRF_PLACEHOLDER, name, who, *map(str, parts), day])
         key = "frag:html:" + hashlib.sha256(raw.encode()).hexdigest()
-        html = cache.get(key)
+        html, tokens = _lookup(key, _viewer_token_keys(workspace_id, client_id))
     except Exception:
         log.warning("fragment cache: read failed, rendering", exc_info=True)
         return mark_safe(render())  # noqa: S308 - as above
@@ -229,7 +231,7 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
             log.warning("fragment cache: %s holds a per-request value, not cached", name)
             return _fill(request, html, nested)
         try:
-            cache.set(key, html, seconds)
+            cache.set(key, (tokens, html), seconds)
         except Exception:
             log.warning("fragment cache: write failed", exc_info=True)
     return _fill(request, html, nested)
@@ -251,12 +253,9 @@ def cached_anonymous_page(request, name: str, workspace_id: int, view: Callable[
     ):
         return view()
     try:
-        tokens = _tokens([_generation_key(GLOBAL), _generation_key(f"ws:{workspace_id}")])
-        raw = "\x1f".join(
-            [code_version(), CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, name, str(workspace_id), *tokens]
-        )
+        raw = "\x1f".join([code_version(), CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, name, str(workspace_id)])
         key = "frag:page:" + hashlib.sha256(raw.encode()).hexdigest()
-        html = cache.get(key)
+        html, tokens = _lookup(key, [_generation_key(GLOBAL), _generation_key(f"ws:{workspace_id}")])
     except Exception:
         log.warning("fragment cache: read failed, rendering", exc_info=True)
         return view()
@@ -279,7 +278,7 @@ def cached_anonymous_page(request, name: str, workspace_id: int, view: Callable[
     real_token = any(value != CSRF_PLACEHOLDER for value in CSRF_FIELD.findall(html))
     if response.status_code == 200 and not response.cookies and not asked_csrf and not real_token:
         try:
-            cache.set(key, html, seconds)
+            cache.set(key, (tokens, html), seconds)
         except Exception:
             log.warning("fragment cache: write failed", exc_info=True)
     response.content = _fill_page(request, html)
@@ -294,13 +293,27 @@ def _fill_page(request, html: str) -> str:
     return html
 
 
-def _tokens(keys: list[str]) -> tuple[str, ...]:
-    found = cache.get_many(keys)
+def _tokens(keys: list[str], found: dict | None = None) -> tuple[str, ...]:
+    """The generation tokens under `keys` now (from `found` when already read); a missing one is created,
+    never read as a default."""
+    found = cache.get_many(keys) if found is None else found
     for key in keys:
         if key not in found:
             cache.add(key, secrets.token_hex(8), None)
             found[key] = cache.get(key)
     return tuple(found[key] for key in keys)
+
+
+def _lookup(key: str, token_keys: list[str]) -> tuple[str | None, tuple[str, ...]]:
+    """(the HTML kept under `key` if it was kept under the tokens of now, else None; those tokens), in one
+    Redis round trip. Entries hold the tokens they were rendered under: one entry per viewer and
+    parameters, replaced when it no longer matches."""
+    found = cache.get_many([key, *token_keys])
+    tokens = _tokens(token_keys, found)
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and tuple(entry[0]) == tokens:
+        return entry[1], tokens
+    return None, tokens
 
 
 # --- what retires fragments --------------------------------------------------------------------------

@@ -239,15 +239,15 @@ def test_a_portal_post_retires_the_portals_workspace(world):
 def test_a_section_hidden_while_the_dashboard_renders_is_hidden_on_the_next_view(world, contact_http):
     """The portal middleware loads the client (its hidden sections) before the dashboard reads the tokens:
     staff hiding a section in between must not leave the widget cached under the new token."""
-    read_tokens = fragments.generations
+    lookup = fragments._lookup
 
-    def hide_invoices_then_read(workspace_id, client_id=None):
+    def hide_invoices_then_read(key, token_keys):
         client = Client.objects.get(pk=world.client.pk)
         client.hidden_sections = Client.encode_hidden({INVOICES_SECTION})
         client.save()
-        return read_tokens(workspace_id, client_id)
+        return lookup(key, token_keys)
 
-    with mock.patch.object(fragments, "generations", side_effect=hide_invoices_then_read):
+    with mock.patch.object(fragments, "_lookup", side_effect=hide_invoices_then_read):
         assert 'id="invoices-widget"' in _get(contact_http, P("dashboard"))[0]  # rendered from the old client
     assert 'id="invoices-widget"' not in _get(contact_http, P("dashboard"))[0]
 
@@ -388,16 +388,16 @@ def test_an_edit_landing_while_the_staff_page_loads_is_on_the_next_view(world, e
     must be rendered from the assessment as read after them."""
     from assessments.services import update_assessment
 
-    read_tokens = fragments.generations
+    read_tokens = fragments._lookup
 
     def renamed_meanwhile(*args, **kwargs):
-        monkeypatch.setattr(fragments, "generations", read_tokens)
+        monkeypatch.setattr(fragments, "_lookup", read_tokens)
         update_assessment(assessment=ev.assessment, actor=world.owner, name="Renamed meanwhile")
         return read_tokens(*args, **kwargs)
 
     http = staff_client(world.owner)
     url = reverse("assessments:assessment-detail", kwargs={"assessment_id": ev.assessment.pk})
-    monkeypatch.setattr(fragments, "generations", renamed_meanwhile)
+    monkeypatch.setattr(fragments, "_lookup", renamed_meanwhile)
     http.get(url)
     html, _ = _get(http, url)
     assert "<h1>Renamed meanwhile</h1>" in html

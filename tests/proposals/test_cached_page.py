@@ -64,15 +64,15 @@ def test_ticked_items_are_never_served_from_the_cache(world, proposal):
 def test_a_withdrawal_landing_while_the_page_loads_is_on_the_next_view(world, proposal, monkeypatch):
     """The view loads the proposal, then the cache reads its tokens: a withdrawal between the two retires
     the tokens before they are read, so what is kept under them must be rendered from data read after."""
-    read_tokens = fragments.generations
+    read_tokens = fragments._lookup
 
     def withdrawn_meanwhile(*args, **kwargs):
-        monkeypatch.setattr(fragments, "generations", read_tokens)
+        monkeypatch.setattr(fragments, "_lookup", read_tokens)
         workflow.withdraw_proposal(proposal=Proposal.objects.get(pk=proposal.pk), actor=world.owner)
         return read_tokens(*args, **kwargs)
 
     http = portal_client(world.contact)
-    monkeypatch.setattr(fragments, "generations", withdrawn_meanwhile)
+    monkeypatch.setattr(fragments, "_lookup", withdrawn_meanwhile)
     http.get(page(proposal))
     html = http.get(page(proposal)).content.decode()
     assert 'id="accept-form"' not in html
