@@ -35,6 +35,7 @@ drops a single write can leave a fragment stale until it expires (`FRAGMENT_CACH
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -89,7 +90,7 @@ CODE_FOLDERS = (
 # can type it into content that a fragment shows.
 CSRF_PLACEHOLDER = "csrf-" + salted_hmac("core.fragments", "csrf placeholder").hexdigest()[:32]
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
-NONCE_MARKER = " nonce="
+NONCE_ATTR = re.compile(r""" nonce=["']?([^"'\s>]*)""")
 # The CSP nonce of a whole page kept for anonymous visitors (cached_anonymous_page), filled per response.
 NONCE_PLACEHOLDER = "nonce-" + salted_hmac("core.fragments", "nonce placeholder").hexdigest()[:32]
 
@@ -174,30 +175,55 @@ def csrf_placeholder(request) -> dict:
     return {"csrf_token": CSRF_PLACEHOLDER} if getattr(request, "_fragment_rendering", False) else {}
 
 
-def _render_watching(request, render: Callable[[], str]) -> tuple[str, bool]:
-    """(HTML, whether it holds a per-request value): the render asked for the real CSRF token (Django
-    marks the request when it does) or the CSP nonce, or the HTML carries a token other than the
-    placeholder, or a nonce, anyway."""
+@contextlib.contextmanager
+def _rendering_for_cache(request, *, whole_page: bool = False):
+    """While a render meant for the cache runs: `csrf_token` is the placeholder (and, for a whole page,
+    `request.csp_nonce` too). Yields a dict whose "asked" says afterwards whether the render asked for the
+    real CSRF token (Django marks the request when it does) or made the real nonce."""
     meta = request.META
+    nested = getattr(request, "_fragment_rendering", False)
     csrf_before = meta.get("CSRF_COOKIE_NEEDS_UPDATE", False)
-    nonce_before = getattr(request, "_csp_nonce", None)
+    nonce, nonce_before = getattr(request, "csp_nonce", None), getattr(request, "_csp_nonce", None)
     meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
+    request._fragment_rendering = True
+    if whole_page:
+        request.csp_nonce = NONCE_PLACEHOLDER
+    watch = {"asked": False}
     try:
-        html = str(render())
+        yield watch
     finally:
+        request._fragment_rendering = nested
+        if whole_page:
+            request.csp_nonce = nonce
         asked_csrf = bool(meta.get("CSRF_COOKIE_NEEDS_UPDATE"))
         meta["CSRF_COOKIE_NEEDS_UPDATE"] = csrf_before or asked_csrf
-    asked_nonce = nonce_before is None and getattr(request, "_csp_nonce", None) is not None
-    real_token = any(value != CSRF_PLACEHOLDER for value in CSRF_FIELD.findall(html))
-    return html, asked_csrf or asked_nonce or real_token or NONCE_MARKER in html
+        made_nonce = nonce_before is None and getattr(request, "_csp_nonce", None) is not None
+        watch["asked"] = asked_csrf or made_nonce
 
 
-def _fill(request, html: str, nested: bool) -> SafeString:
-    """The fragment for this response: its CSRF placeholders become this request's token (left as they
-    are inside another fragment being rendered, which is filled when it is served)."""
+def _holds_real_values(html: str) -> bool:
+    """A CSRF token or a nonce other than the placeholders: it belongs to one response only."""
+    return any(v != CSRF_PLACEHOLDER for v in CSRF_FIELD.findall(html)) or any(
+        v != NONCE_PLACEHOLDER for v in NONCE_ATTR.findall(html)
+    )
+
+
+def _keep(key: str, tokens: tuple[str, ...], html: str) -> None:
+    try:
+        cache.set(key, (tokens, html), settings.FRAGMENT_CACHE_SECONDS)
+    except Exception:
+        log.warning("fragment cache: write failed", exc_info=True)
+
+
+def _fill(request, html: str, *, nested: bool = False) -> str:
+    """The HTML for this response: the CSRF placeholders become this request's token and the nonce
+    placeholders its nonce (which CSP then sends); left as they are inside another fragment being
+    rendered, which is filled when it is served."""
     if not nested and CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    return mark_safe(html)  # noqa: S308 - rendered by our own templates (autoescaped) for this viewer
+    if not nested and NONCE_PLACEHOLDER in html:
+        html = html.replace(NONCE_PLACEHOLDER, str(request.csp_nonce))
+    return html
 
 
 def cached_html(request, name: str, parts: Iterable[object], render: Callable[[], str]) -> SafeString:
@@ -221,20 +247,14 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
         return mark_safe(render())  # noqa: S308 - as above
     nested = getattr(request, "_fragment_rendering", False)
     if html is None:
-        request._fragment_rendering = True
-        try:
-            html, per_request = _render_watching(request, render)
-        finally:
-            request._fragment_rendering = nested
-        if per_request:
+        with _rendering_for_cache(request) as watch:
+            html = str(render())
+        if watch["asked"] or _holds_real_values(html):
             # A real CSRF token or a script's nonce belongs to this response only: never kept.
             log.warning("fragment cache: %s holds a per-request value, not cached", name)
-            return _fill(request, html, nested)
-        try:
-            cache.set(key, (tokens, html), seconds)
-        except Exception:
-            log.warning("fragment cache: write failed", exc_info=True)
-    return _fill(request, html, nested)
+        else:
+            _keep(key, tokens, html)
+    return mark_safe(_fill(request, html, nested=nested))  # noqa: S308 - our own autoescaped templates
 
 
 def cached_anonymous_page(request, name: str, workspace_id: int, view: Callable[[], HttpResponse]):
@@ -260,37 +280,21 @@ def cached_anonymous_page(request, name: str, workspace_id: int, view: Callable[
         log.warning("fragment cache: read failed, rendering", exc_info=True)
         return view()
     if html is not None:
-        return HttpResponse(_fill_page(request, html))
-    nonce = getattr(request, "csp_nonce", None)
-    request._fragment_rendering, request.csp_nonce = True, NONCE_PLACEHOLDER
-    meta = request.META
-    csrf_before = meta.get("CSRF_COOKIE_NEEDS_UPDATE", False)
-    meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
-    try:
+        return HttpResponse(_fill(request, html))
+    with _rendering_for_cache(request, whole_page=True) as watch:
         response = view()
-    finally:
-        request._fragment_rendering, request.csp_nonce = False, nonce
-        asked_csrf = bool(meta.get("CSRF_COOKIE_NEEDS_UPDATE"))
-        meta["CSRF_COOKIE_NEEDS_UPDATE"] = csrf_before or asked_csrf
     if response.streaming:
         return response
     html = response.content.decode(response.charset)
-    real_token = any(value != CSRF_PLACEHOLDER for value in CSRF_FIELD.findall(html))
-    if response.status_code == 200 and not response.cookies and not asked_csrf and not real_token:
-        try:
-            cache.set(key, (tokens, html), seconds)
-        except Exception:
-            log.warning("fragment cache: write failed", exc_info=True)
-    response.content = _fill_page(request, html)
+    if (
+        response.status_code == 200
+        and not response.cookies
+        and not watch["asked"]
+        and not _holds_real_values(html)
+    ):
+        _keep(key, tokens, html)
+    response.content = _fill(request, html)
     return response
-
-
-def _fill_page(request, html: str) -> str:
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    if NONCE_PLACEHOLDER in html:
-        html = html.replace(NONCE_PLACEHOLDER, str(request.csp_nonce))  # CSP then sends this nonce
-    return html
 
 
 def _tokens(keys: list[str], found: dict | None = None) -> tuple[str, ...]:
