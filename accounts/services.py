@@ -29,6 +29,7 @@ from accounts.ratelimits import address_bucket, parse_rate, take_attempt
 from accounts.tokens import email_confirmation_token, hash_token, new_token
 from activity import outbox
 from activity.services import record_event
+from core import fragments
 from core.errors import ServiceError
 from core.http import absolute_url
 from core.sections import sections
@@ -265,7 +266,11 @@ def create_client(*, workspace: Workspace, name: str, actor: User) -> Client:
 
 
 def _end_sessions(sessions, reason: str) -> int:
-    return sessions.filter(ended_at__isnull=True).update(ended_at=timezone.now(), ended_reason=reason)
+    live = sessions.filter(ended_at__isnull=True)
+    # Pages kept for these sessions (portal/pagecache.py) go with them: the update sends no signal.
+    for workspace_id, client_id in set(live.values_list("workspace_id", "contact__client_id")):
+        fragments.bump_now_and_on_commit(workspace_id, client_id)
+    return live.update(ended_at=timezone.now(), ended_reason=reason)
 
 
 def _expire_links(links) -> int:

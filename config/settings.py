@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.ProductErrorPagesMiddleware",
+    # Serves portal pages kept whole (portal/pagecache.py) before the rest of the chain runs.
+    "portal.pagecache.KeptPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -45,11 +45,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -61,7 +59,6 @@ GLOBAL = "global"
 # Writes that never change what a fragment shows: sign-in bookkeeping, counters, the mail outbox.
 IGNORED_MODELS = {
     "sessions.Session",
-    "accounts.PortalSession",
     "accounts.MagicLink",
     "sequences.Sequence",
     "activity.EventChain",
@@ -91,7 +88,7 @@ CODE_FOLDERS = (
 CSRF_PLACEHOLDER = "csrf-" + salted_hmac("core.fragments", "csrf placeholder").hexdigest()[:32]
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
 NONCE_ATTR = re.compile(r""" nonce=["']?([^"'\s>]*)""")
-# The CSP nonce of a whole page kept for anonymous visitors (cached_anonymous_page), filled per response.
+# The CSP nonce of a page kept whole (portal/pagecache.py), filled in per response.
 NONCE_PLACEHOLDER = "nonce-" + salted_hmac("core.fragments", "nonce placeholder").hexdigest()[:32]
 
 
@@ -99,17 +96,23 @@ def _generation_key(scope: object) -> str:
     return f"frag:gen:{scope}"
 
 
-def _viewer_token_keys(workspace_id: int, client_id: int | None) -> list[str]:
+def viewer_token_keys(workspace_id: int, client_id: int | None) -> list[str]:
     """A contact's fragments depend on their workspace and their client; a staff member's on the whole
     workspace (their lists span every client), whose client writes all touch the "staff" token."""
     last = f"client:{client_id}" if client_id is not None else f"staff:{workspace_id}"
     return [_generation_key(GLOBAL), _generation_key(f"ws:{workspace_id}"), _generation_key(last)]
 
 
+def anonymous_token_keys(workspace_id: int) -> list[str]:
+    """What a page for nobody signed in (a portal's sign-in page) depends on: the workspace, and the
+    global token."""
+    return [_generation_key(GLOBAL), _generation_key(f"ws:{workspace_id}")]
+
+
 def generations(workspace_id: int, client_id: int | None = None) -> tuple[str, ...]:
     """The tokens a viewer's fragments are keyed on now (a contact's with `client_id`, staff's without);
     a missing one is created, never read as a default."""
-    return _tokens(_viewer_token_keys(workspace_id, client_id))
+    return read_tokens(viewer_token_keys(workspace_id, client_id))
 
 
 def bump(workspace_id: int | None, client_id: int | None = None) -> None:
@@ -176,7 +179,7 @@ def csrf_placeholder(request) -> dict:
 
 
 @contextlib.contextmanager
-def _rendering_for_cache(request, *, whole_page: bool = False):
+def rendering_for_cache(request, *, whole_page: bool = False):
     """While a render meant for the cache runs: `csrf_token` is the placeholder (and, for a whole page,
     `request.csp_nonce` too). Yields a dict whose "asked" says afterwards whether the render asked for the
     real CSRF token (Django marks the request when it does) or made the real nonce."""
@@ -201,7 +204,7 @@ def _rendering_for_cache(request, *, whole_page: bool = False):
         watch["asked"] = asked_csrf or made_nonce
 
 
-def _holds_real_values(html: str) -> bool:
+def holds_real_values(html: str) -> bool:
     """A CSRF token or a nonce other than the placeholders: it belongs to one response only."""
     return any(v != CSRF_PLACEHOLDER for v in CSRF_FIELD.findall(html)) or any(
         v != NONCE_PLACEHOLDER for v in NONCE_ATTR.findall(html)
@@ -215,7 +218,7 @@ def _keep(key: str, tokens: tuple[str, ...], html: str) -> None:
         log.warning("fragment cache: write failed", exc_info=True)
 
 
-def _fill(request, html: str, *, nested: bool = False) -> str:
+def fill_placeholders(request, html: str, *, nested: bool = False) -> str:
     """The HTML for this response: the CSRF placeholders become this request's token and the nonce
     placeholders its nonce (which CSP then sends); left as they are inside another fragment being
     rendered, which is filled when it is served."""
@@ -241,63 +244,23 @@ def cached_html(request, name: str, parts: Iterable[object], render: Callable[[]
         # deploy) holds a placeholder this one would not fill in, and would serve as it is.
         raw = "\x1f".join([code_version(), CSRF_PLACEHOLDER, name, who, *map(str, parts), day])
         key = "frag:html:" + hashlib.sha256(raw.encode()).hexdigest()
-        html, tokens = _lookup(key, _viewer_token_keys(workspace_id, client_id))
+        html, tokens = _lookup(key, viewer_token_keys(workspace_id, client_id))
     except Exception:
         log.warning("fragment cache: read failed, rendering", exc_info=True)
         return mark_safe(render())  # noqa: S308 - as above
     nested = getattr(request, "_fragment_rendering", False)
     if html is None:
-        with _rendering_for_cache(request) as watch:
+        with rendering_for_cache(request) as watch:
             html = str(render())
-        if watch["asked"] or _holds_real_values(html):
+        if watch["asked"] or holds_real_values(html):
             # A real CSRF token or a script's nonce belongs to this response only: never kept.
             log.warning("fragment cache: %s holds a per-request value, not cached", name)
         else:
             _keep(key, tokens, html)
-    return mark_safe(_fill(request, html, nested=nested))  # noqa: S308 - our own autoescaped templates
+    return mark_safe(fill_placeholders(request, html, nested=nested))  # noqa: S308 - our own autoescaped templates
 
 
-def cached_anonymous_page(request, name: str, workspace_id: int, view: Callable[[], HttpResponse]):
-    """A whole page for visitors nobody signed in (a portal's sign-in page), kept per workspace until
-    anything of the workspace changes, with the CSRF token and the CSP nonce filled in per response. The
-    view's own response is used as it is when the query string is not empty, a message waits to be shown,
-    somebody is signed in or previewing, the answer is not a plain 200, or its render asked for a real
-    token or nonce."""
-    seconds = settings.FRAGMENT_CACHE_SECONDS
-    if (
-        seconds <= 0
-        or request.method != "GET"
-        or request.GET
-        or getattr(request, "contact", None) is not None
-        or len(messages.get_messages(request))
-    ):
-        return view()
-    try:
-        raw = "\x1f".join([code_version(), CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, name, str(workspace_id)])
-        key = "frag:page:" + hashlib.sha256(raw.encode()).hexdigest()
-        html, tokens = _lookup(key, [_generation_key(GLOBAL), _generation_key(f"ws:{workspace_id}")])
-    except Exception:
-        log.warning("fragment cache: read failed, rendering", exc_info=True)
-        return view()
-    if html is not None:
-        return HttpResponse(_fill(request, html))
-    with _rendering_for_cache(request, whole_page=True) as watch:
-        response = view()
-    if response.streaming:
-        return response
-    html = response.content.decode(response.charset)
-    if (
-        response.status_code == 200
-        and not response.cookies
-        and not watch["asked"]
-        and not _holds_real_values(html)
-    ):
-        _keep(key, tokens, html)
-    response.content = _fill(request, html)
-    return response
-
-
-def _tokens(keys: list[str], found: dict | None = None) -> tuple[str, ...]:
+def read_tokens(keys: list[str], found: dict | None = None) -> tuple[str, ...]:
     """The generation tokens under `keys` now (from `found` when already read); a missing one is created,
     never read as a default."""
     found = cache.get_many(keys) if found is None else found
@@ -313,7 +276,7 @@ def _lookup(key: str, token_keys: list[str]) -> tuple[str | None, tuple[str, ...
     Redis round trip. Entries hold the tokens they were rendered under: one entry per viewer and
     parameters, replaced when it no longer matches."""
     found = cache.get_many([key, *token_keys])
-    tokens = _tokens(token_keys, found)
+    tokens = read_tokens(token_keys, found)
     entry = found.get(key)
     if isinstance(entry, tuple) and len(entry) == 2 and tuple(entry[0]) == tokens:
         return entry[1], tokens
@@ -373,6 +336,8 @@ def _changed(sender, instance, update_fields=None, **kwargs) -> None:
     label = sender._meta.label
     if label in IGNORED_MODELS:
         return
+    if label == "accounts.PortalSession" and instance.ended_at is None and kwargs.get("signal") is post_save:
+        return  # a sign-in, or its bookkeeping; a session ended or deleted retires the pages kept for it
     if label == "accounts.User" and update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # a sign-in: nothing any fragment shows
     bump_now_and_on_commit(*tenant_of(sender, instance))

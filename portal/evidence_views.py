@@ -35,6 +35,7 @@ from files.downloads import file_response
 from files.policies import accepts_uploads
 from files.uploads import human_size, too_large_message
 from portal.decorators import contact_required
+from portal.pagecache import kept_whole
 
 # --- access helpers ----------------------------------------------------------------------------------
 
@@ -74,6 +75,7 @@ def assessment_list(request: PortalRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@kept_whole
 @contact_required
 def assessment_detail(request: PortalRequest, slug: str, assessment_id: int) -> HttpResponse:
     assessment = get_assessment_for_contact(request, assessment_id)

@@ -21,6 +21,7 @@ from core.listing import url_maker, wants_window_fragment, window
 from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
+from portal.pagecache import kept_whole
 from projects import approval
 from projects.forms import DecisionForm
 from projects.models import (
@@ -121,6 +122,7 @@ def _present(rows: list[Deliverable], slug: str) -> list[Deliverable]:
 
 
 @require_GET
+@kept_whole
 @contact_required
 def deliverable_list(request: PortalRequest, slug: str) -> HttpResponse:
     deliverables = Deliverable.objects.for_contact(request.contact)

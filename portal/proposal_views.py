@@ -21,6 +21,7 @@ from core.http import client_ip
 from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
+from portal.pagecache import kept_whole
 from proposals import canonical, certificates, consent, signing, workflow
 from proposals import services as contract_services
 from proposals.downloads import cached_pdf, pdf_response, signature_download
@@ -95,6 +96,7 @@ def _pricing_context(version: ProposalVersion, selection: set[int], *, chosen_fi
 
 
 @require_GET
+@kept_whole
 @contact_required
 def proposal_detail(request: PortalRequest, slug: str, proposal_id: int) -> HttpResponse:
     proposal = get_proposal_for_contact(request, proposal_id)

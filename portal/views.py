@@ -15,11 +15,12 @@ from django_ratelimit.decorators import ratelimit
 from accounts import services
 from accounts.forms import PortalLoginForm
 from accounts.ratelimits import post_email_key
-from core.fragments import cached_anonymous_page, cached_html
+from core.fragments import cached_html
 from core.http import client_ip
 from core.types import PortalRequest
 from portal.decorators import contact_required
 from portal.middleware import portal_cookie_path
+from portal.pagecache import kept_whole
 from portal.sections import client_feed, dashboard_widgets
 
 INVALID_LINK_TEXT = {
@@ -31,6 +32,7 @@ INVALID_LINK_TEXT = {
 
 
 @require_http_methods(["GET", "POST"])
+@kept_whole
 @ratelimit(key="ip", rate=settings.LOGIN_RATE_PER_IP, method="POST", block=False, group="portal-login-ip")
 @ratelimit(
     key=post_email_key("email"),
@@ -51,13 +53,8 @@ def login(request: PortalRequest, slug: str) -> HttpResponse:
             services.request_login_link(workspace=workspace, email=form.cleaned_data["email"])
             return render(request, "portal/login_sent.html", {"email": form.cleaned_data["email"]})
         return render(request, "portal/login.html", {"form": form})
-    # The page as first shown is the same for every visitor: kept per workspace (core/fragments.py).
-    return cached_anonymous_page(
-        request,
-        "portal-login",
-        workspace.pk,
-        lambda: render(request, "portal/login.html", {"form": form}),
-    )
+    # The page as first shown is the same for every visitor: kept whole per workspace (@kept_whole).
+    return render(request, "portal/login.html", {"form": form})
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -148,6 +145,7 @@ def logout(request: PortalRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@kept_whole
 @contact_required
 def dashboard(request: PortalRequest, slug: str) -> HttpResponse:
     contact = request.contact
