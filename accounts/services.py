@@ -267,7 +267,7 @@ def create_client(*, workspace: Workspace, name: str, actor: User) -> Client:
 
 def _end_sessions(sessions, reason: str) -> int:
     live = sessions.filter(ended_at__isnull=True)
-    # Pages kept for these sessions (portal/pagecache.py) go with them: the update sends no signal.
+    # Pages kept for these sessions (accounts/kept_pages.py) go with them: the update sends no signal.
     for workspace_id, client_id in set(live.values_list("workspace_id", "contact__client_id")):
         fragments.bump_now_and_on_commit(workspace_id, client_id)
     return live.update(ended_at=timezone.now(), ended_reason=reason)

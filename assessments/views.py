@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services as account_services
 from accounts.decorators import staff_required
 from accounts.invites import invite_dialog
+from accounts.kept_pages import kept_whole
 from accounts.models import Client
 from assessments import services, workflow
 from assessments.files import REQUEST_IMPORT
@@ -127,6 +128,7 @@ def _access_context(request: StaffRequest, assessment: Assessment) -> dict:
 
 
 @require_GET
+@kept_whole
 @staff_required
 def assessment_detail(request: StaffRequest, assessment_id: int) -> HttpResponse:
     assessment = get_assessment_for_staff(request, assessment_id)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import manager_required, staff_required
+from accounts.kept_pages import kept_whole
 from accounts.models import Client
 from activity.verbs import STAFF
 from billing import numbering, services
@@ -83,6 +84,7 @@ def get_credit_note_pdf_for_staff(request: StaffRequest, credit_note_id: int) ->
 
 
 @require_GET
+@kept_whole
 @staff_required
 def invoice_list(request: StaffRequest) -> HttpResponse:
     filters = InvoiceFilterForm(request.GET or None, workspace=request.workspace)

@@ -72,8 +72,8 @@ MIDDLEWARE = [
     "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.ProductErrorPagesMiddleware",
-    # Serves portal pages kept whole (portal/pagecache.py) before the rest of the chain runs.
-    "portal.pagecache.KeptPagesMiddleware",
+    # Serves pages kept whole (accounts/kept_pages.py) before the rest of the chain runs.
+    "accounts.kept_pages.KeptPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -244,7 +244,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, keeping one Redis client per connection pool (core/cache.py).
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # A Redis that hangs must not hang requests and saves (fragment bumps run in post_save).
             "OPTIONS": {

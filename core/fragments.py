@@ -88,7 +88,7 @@ CODE_FOLDERS = (
 CSRF_PLACEHOLDER = "csrf-" + salted_hmac("core.fragments", "csrf placeholder").hexdigest()[:32]
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
 NONCE_ATTR = re.compile(r""" nonce=["']?([^"'\s>]*)""")
-# The CSP nonce of a page kept whole (portal/pagecache.py), filled in per response.
+# The CSP nonce of a page kept whole (accounts/kept_pages.py), filled in per response.
 NONCE_PLACEHOLDER = "nonce-" + salted_hmac("core.fragments", "nonce placeholder").hexdigest()[:32]
 
 

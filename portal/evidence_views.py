@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.kept_pages import kept_whole
 from activity.verbs import CLIENT
 from assessments import services, workflow
 from assessments.files import EVIDENCE
@@ -35,7 +36,6 @@ from files.downloads import file_response
 from files.policies import accepts_uploads
 from files.uploads import human_size, too_large_message
 from portal.decorators import contact_required
-from portal.pagecache import kept_whole
 
 # --- access helpers ----------------------------------------------------------------------------------
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 
+from accounts.kept_pages import PORTAL_PATH
 from accounts.middleware import PREVIEW_SESSION_KEY
 from accounts.models import Contact, Membership, Workspace
 from accounts.services import resolve_portal_session
@@ -13,8 +12,6 @@ from accounts.workspaces import workspace_for_slug
 from portal.sections import is_hidden_for
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-PORTAL_PATH = re.compile(r"^/p/(?P<slug>[-a-zA-Z0-9_]+)/")
 
 
 def portal_cookie_path(workspace: Workspace) -> str:

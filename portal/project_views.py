@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.kept_pages import kept_whole
 from activity.verbs import CLIENT
 from core.fragments import cached_list
 from core.http import client_ip, is_id
@@ -21,7 +22,6 @@ from core.listing import url_maker, wants_window_fragment, window
 from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
-from portal.pagecache import kept_whole
 from projects import approval
 from projects.forms import DecisionForm
 from projects.models import (

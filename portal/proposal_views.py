@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.kept_pages import kept_whole
 from activity.verbs import CLIENT
 from core.errors import ServiceError
 from core.fragments import cached_list
@@ -21,7 +22,6 @@ from core.http import client_ip
 from core.types import PortalRequest
 from files import views as file_views
 from portal.decorators import contact_required
-from portal.pagecache import kept_whole
 from proposals import canonical, certificates, consent, signing, workflow
 from proposals import services as contract_services
 from proposals.downloads import cached_pdf, pdf_response, signature_download

@@ -14,13 +14,13 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts import services
 from accounts.forms import PortalLoginForm
+from accounts.kept_pages import kept_whole
 from accounts.ratelimits import post_email_key
 from core.fragments import cached_html
 from core.http import client_ip
 from core.types import PortalRequest
 from portal.decorators import contact_required
 from portal.middleware import portal_cookie_path
-from portal.pagecache import kept_whole
 from portal.sections import client_feed, dashboard_widgets
 
 INVALID_LINK_TEXT = {

@@ -17,9 +17,8 @@ from django.test import Client as HttpClient
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
+from accounts import kept_pages, services
 from accounts.models import Contact, LinkPurpose, Role
-from portal import pagecache
 from tests.factories import ClientFactory, ContactFactory, MembershipFactory, UserFactory, WorkspaceFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make around it
@@ -30,7 +29,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()  # rate-limit counters live in Redis: start every test from zero
-    pagecache.forget_viewers()  # what this process learnt of the last test's sessions and workspaces
+    kept_pages.forget_viewers()  # what this process learnt of the last test's sessions and workspaces
     yield
     cache.clear()
 

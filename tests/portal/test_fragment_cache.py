@@ -351,8 +351,9 @@ def test_a_staff_sign_in_retires_nothing(world):
     assert fragments.generations(world.ws.pk) == before
 
 
-def _csrf_tokens(html: str) -> set[str]:
-    return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+def _csrf_tokens(html: str) -> list[str]:
+    """Every form's token (a page rendered to be kept whole has one token, filled into every form)."""
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
 
 
 def test_forms_in_a_cached_fragment_carry_each_browsers_own_token(world, ev):

@@ -1,4 +1,4 @@
-"""Portal pages kept whole (portal/pagecache.py): served again with no query and no render while nothing
+"""Pages kept whole (accounts/kept_pages.py): served again with no query and no render while nothing
 they show has changed, each response with its own CSRF token and CSP nonce; never to another session,
 after a sign-out, a revocation, the portal turned off or the session's expiry; never with a message
 waiting, a query string, an htmx request, a staff session in the browser or a host that is not allowed;
@@ -7,6 +7,7 @@ and the session's "last seen" is still written once a minute."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -143,8 +144,9 @@ def test_an_expired_session_is_never_served_its_kept_page(world, ev):
     _served_kept(http, P("dashboard"))
     # Nothing is written when a session expires: the kept page's entry holds the session's expiry.
     later = PortalSession.objects.get().expires_at + timedelta(seconds=1)
-    with mock.patch("portal.pagecache.time.time", return_value=later.timestamp()), mock.patch(
-        "django.utils.timezone.now", return_value=later
+    with (
+        mock.patch("accounts.kept_pages.time.time", return_value=later.timestamp()),
+        mock.patch("django.utils.timezone.now", return_value=later),
     ):
         assert _is_sign_in(http.get(P("dashboard")))
 
@@ -155,7 +157,7 @@ def test_last_seen_is_still_written_once_a_minute(world, ev):
     before = PortalSession.objects.get().last_seen_at
     later = timezone.now() + timedelta(seconds=settings.PORTAL_LAST_SEEN_INTERVAL_SECONDS + 1)
     with (
-        mock.patch("portal.pagecache.time.time", return_value=later.timestamp()),
+        mock.patch("accounts.kept_pages.time.time", return_value=later.timestamp()),
         mock.patch("accounts.services.timezone.now", return_value=later),
     ):
         response, queries = _get(http, P("dashboard"))
@@ -245,3 +247,68 @@ def test_a_message_or_a_signed_in_contact_never_gets_the_kept_sign_in_page(world
     page = signed_out.get(LOGIN)
     assert page.templates and "You are signed out." in page.content.decode()
     assert contact_http.get(LOGIN).status_code == 302  # a signed-in contact goes to their dashboard
+
+
+# --- staff pages, kept per staff session --------------------------------------------------------------
+
+
+def _staff_pages(ev) -> list[str]:
+    return [
+        reverse("assessments:assessment-detail", kwargs={"assessment_id": ev.assessment.pk}),
+        reverse("billing:invoice-list"),
+    ]
+
+
+def test_staff_pages_are_kept_per_session_with_a_working_token(world, ev):
+    http = HttpClient(enforce_csrf_checks=True)
+    http.force_login(world.owner)
+    for url in _staff_pages(ev):
+        kept = _served_kept(http, url)
+        assert fragments.CSRF_PLACEHOLDER not in kept.content.decode()
+    assessment_page = _served_kept(http, _staff_pages(ev)[0]).content.decode()
+    assert "PCI DSS ROC 2026" in assessment_page
+    member = staff_client(world.member)
+    response, queries = _get(member, _staff_pages(ev)[0])
+    assert response.status_code == 200 and queries > 0  # another staff member: their own render
+    # Signing out from the kept page (the layout's form) works, and the page goes with the session.
+    out = http.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": _token_of(kept)})
+    assert out.status_code == 302
+    assert http.get(_staff_pages(ev)[0]).status_code == 302
+
+
+def test_a_changed_staff_session_takes_the_full_path(world, ev):
+    http = staff_client(world.owner)
+    url = _staff_pages(ev)[0]
+    _served_kept(http, url)
+    session = http.session
+    session["workspace_id"] = world.ws.pk + 1000  # e.g. a workspace switch
+    session.save()
+    assert _get(http, url)[1] > 0
+
+
+def test_a_removed_member_is_never_served_the_kept_page(world, ev):
+    http = staff_client(world.member)
+    url = _staff_pages(ev)[0]
+    _served_kept(http, url)
+    world.member.memberships.all().delete()
+    assert http.get(url).status_code in (302, 403, 404)
+
+
+def test_the_staff_idle_timer_is_still_written_once_a_minute_and_enforced(world, ev, settings):
+    http = staff_client(world.owner)
+    url = _staff_pages(ev)[0]
+    _served_kept(http, url)
+    later = time.time() + 61
+    with (
+        mock.patch("accounts.kept_pages.time.time", return_value=later),
+        mock.patch("accounts.middleware.time.time", return_value=later),
+    ):
+        response, queries = _get(http, url)
+    assert response.status_code == 200 and queries > 0
+    assert http.session["staff_last_seen"] == later
+    idle = later + settings.STAFF_IDLE_TIMEOUT_MINUTES * 60 + 1
+    with (
+        mock.patch("accounts.kept_pages.time.time", return_value=idle),
+        mock.patch("accounts.middleware.time.time", return_value=idle),
+    ):
+        assert http.get(url).status_code == 302  # signed out after the idle time-out

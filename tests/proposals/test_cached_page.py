@@ -40,7 +40,7 @@ def test_accepting_from_the_cached_page_works(world, proposal):
         html = http.get(page(proposal)).content.decode()
     assert not [q for q in ctx.captured_queries if "proposalitem" in q["sql"]]  # from the cache
     with CaptureQueriesContext(connection) as ctx:
-        whole = http.get(page(proposal)).content.decode()  # the page kept whole (portal/pagecache.py)
+        whole = http.get(page(proposal)).content.decode()  # the page kept whole (accounts/kept_pages.py)
     assert not ctx.captured_queries and 'id="accept-form"' in whole
     assert fragments.CSRF_PLACEHOLDER not in html
     form = html[html.index('id="accept-form"') :]
