@@ -68,6 +68,11 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["email", "name"]
     raw_id_fields = ["client", "workspace", "invited_by"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A contact stays with the client they were invited for: their sessions, access and history are
+        # that client's (and pages kept for them are retired through that client: accounts/kept_pages.py).
+        return ["client", "workspace"] if obj is not None else []
+
 
 @admin.register(MagicLink)
 class MagicLinkAdmin(admin.ModelAdmin):

@@ -18,7 +18,8 @@ URL, while all of these hold:
 - for staff, the session itself (read in the same round trip from the session cache) is the one the page
   was rendered for: signed out, switched workspace, a message waiting in it, anything changed in it, and
   the request takes the full path;
-- the code (`code_version`), the day, the host and the path are the same (they are in the key).
+- the code (`code_version`), the day and the path are the same (they are in the key), and the request
+  is for the site's own host (`SITE_URL`'s, spelled exactly so).
 
 Each response gets its own CSRF token (from the browser's CSRF cookie, renewed as Django's middleware
 would) and CSP nonce (in the page and the header): the page is rendered with placeholders for both
@@ -41,6 +42,7 @@ import os
 import re
 import time
 from importlib import import_module
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -84,6 +86,15 @@ def forget_viewers() -> None:
     _VIEWERS.clear()
 
 
+def _site_host() -> str:
+    return _netloc(settings.SITE_URL)
+
+
+@functools.lru_cache(maxsize=4)
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc
+
+
 def _session_cache_key(raw: str) -> str | None:
     """Where the session cache holds a staff session (None: the session engine has no cache)."""
     if settings.SESSION_ENGINE not in CACHED_SESSION_ENGINES or settings.SESSION_CACHE_ALIAS != "default":
@@ -104,6 +115,10 @@ def _probe(request) -> tuple[str, str, str | None] | None:
         or "HTTP_HX_REQUEST" in request.META
         or settings.FRAGMENT_CACHE_SECONDS <= 0
     ):
+        return None
+    if request.get_host() != _site_host():
+        # Validated against ALLOWED_HOSTS as the full path would; any other spelling of the host (a port,
+        # a capital, a trailing dot) takes the full path, so it cannot be used to fill the cache.
         return None
     cookies = request.COOKIES
     if CookieStorage.cookie_name in cookies:
@@ -127,7 +142,6 @@ def _probe(request) -> tuple[str, str, str | None] | None:
         code_version(),
         CSRF_PLACEHOLDER,
         NONCE_PLACEHOLDER,
-        request.get_host(),  # validated against ALLOWED_HOSTS, as the full path would
         request.path,
         viewer,
         timezone.localdate().isoformat(),
@@ -220,6 +234,10 @@ class KeptPagesMiddleware:
             for name, value in response.items()
             if name.lower() != "content-length"
         ]
+        if not viewer.startswith("anonymous:") and "Cache-Control" not in response.headers:
+            # What SecurityHeadersMiddleware (outside this one) adds to a signed-in page on the way out;
+            # on the kept path it cannot tell that somebody is signed in.
+            headers.append(("Cache-Control", "no-store"))
         entry = {"token_keys": token_keys, "tokens": tokens, "until": until, "headers": headers, "html": html}
         if staff:
             # As saved by the session middleware on the way out: the next request must find it unchanged.

@@ -9,6 +9,9 @@ from pathlib import Path
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_test")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("DEBUG", "1")
+# The host Django's test client sends: links in mails point there, and pages are kept whole only for the
+# site's own host (accounts/kept_pages.py), as in production.
+os.environ.setdefault("SITE_URL", "http://testserver")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -338,8 +338,12 @@ def _changed(sender, instance, update_fields=None, **kwargs) -> None:
         return
     if label == "accounts.PortalSession" and instance.ended_at is None and kwargs.get("signal") is post_save:
         return  # a sign-in, or its bookkeeping; a session ended or deleted retires the pages kept for it
-    if label == "accounts.User" and update_fields is not None and set(update_fields) <= {"last_login"}:
-        return  # a sign-in: nothing any fragment shows
+    if label == "accounts.User" and (
+        kwargs.get("created") or (update_fields is not None and set(update_fields) <= {"last_login"})
+    ):
+        # A sign-in: nothing any fragment shows. A new account (an anonymous sign-up) is on no page until
+        # its membership, which retires its own workspace: it must not retire every workspace's.
+        return
     bump_now_and_on_commit(*tenant_of(sender, instance))
 
 

@@ -14,6 +14,7 @@ from unittest import mock
 import pytest
 import redis
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
@@ -312,3 +313,36 @@ def test_the_staff_idle_timer_is_still_written_once_a_minute_and_enforced(world,
         mock.patch("accounts.middleware.time.time", return_value=idle),
     ):
         assert http.get(url).status_code == 302  # signed out after the idle time-out
+
+
+def test_a_signed_in_kept_page_is_not_stored_by_the_browser(world, ev):
+    http = portal_client(world.contact)
+    assert _served_kept(http, P("dashboard"))["Cache-Control"] == "no-store"
+    staff = staff_client(world.owner)
+    assert _served_kept(staff, reverse("billing:invoice-list"))["Cache-Control"] == "no-store"
+
+
+def test_only_the_sites_own_host_is_kept(world, settings):
+    """Django checks the host's domain, not its port or spelling: each variant would be a new entry."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    for port in range(1, 4):
+        assert HttpClient().get(LOGIN, HTTP_HOST=f"testserver:{port}").status_code == 200
+    assert not _kept_keys()
+    _served_kept(HttpClient(), LOGIN)
+    assert len(_kept_keys()) == 1
+
+
+def test_an_anonymous_sign_up_leaves_every_kept_page_in_place(world, ev, client):
+    http = portal_client(world.contact)
+    _served_kept(http, P("dashboard"))
+    client.post(
+        reverse("accounts:signup"),
+        {
+            "workspace_name": "Newco",
+            "full_name": "New Person",
+            "email": "new@newco.example",
+            "password": "a-long-passphrase-2026",
+        },
+    )
+    assert get_user_model().objects.filter(email="new@newco.example").exists()
+    assert _get(http, P("dashboard"))[1] == 0  # still kept: a new account is on nobody's page
