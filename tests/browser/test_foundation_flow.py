@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from accounts.models import Contact
@@ -62,7 +63,7 @@ def test_portal_at_phone_width(world, live_server, browser, shot):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     url = services.issue_magic_link(contact=world.contact, purpose=LinkPurpose.LOGIN)
-    page.goto(url.replace("http://127.0.0.1:8000", live_server.url))
+    page.goto(url.replace(settings.SITE_URL, live_server.url))
     page.click("button:has-text('Sign in')")
     page.wait_for_url(f"{live_server.url}/p/alpha/")
     # Nothing wider than the screen.
