@@ -10,8 +10,9 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("DEBUG", "1")
 # The host Django's test client sends: links in mails point there, and pages are kept whole only for the
-# site's own host (accounts/kept_pages.py), as in production.
-os.environ.setdefault("SITE_URL", "http://testserver")
+# site's own host (accounts/kept_pages.py), as in production. Set outright, not defaulted: the Makefile
+# exports SITE_URL for `make run`, and a suite run under another host would never reach kept pages.
+os.environ["SITE_URL"] = "http://testserver"
 
 from config.settings import *  # noqa: E402,F403
 
