@@ -76,6 +76,10 @@ class StaffLoginView(auth_views.LoginView):
 
 
 @require_http_methods(["GET", "POST"])
+# Every sign-up creates a workspace or mails an existing owner: per IP, so one machine cannot mint
+# workspaces by the thousand, and per address, so many IPs cannot flood one inbox (as password reset).
+@ratelimit(key="ip", rate="10/h", method="POST", block=True, group="staff-signup-ip")
+@ratelimit(key=post_email_key("email"), rate="5/h", method="POST", block=True, group="staff-signup-address")
 def signup(request: StaffRequest) -> HttpResponse:
     if request.user.is_authenticated and request.workspace:
         return redirect("accounts:home")

@@ -98,3 +98,30 @@ def test_a_rate_limited_login_does_not_say_whether_the_password_was_right(world,
     assert b"correct email" not in wrong.content
     assert _without_csrf(wrong.content) == _without_csrf(right.content)
     assert "_auth_user_id" not in client.session
+
+
+def test_sign_up_is_limited_per_ip_and_per_address(world, client):
+    """Each sign-up makes a workspace or mails an owner: one IP cannot mint workspaces without end, and
+    many IPs cannot flood one owner's inbox."""
+    url = reverse("accounts:signup")
+
+    def sign_up(n: int, email: str, ip: str) -> int:
+        data = {"workspace_name": f"Mint {n}", "email": email, "password": "a-long-unusual-pass-77"}
+        return client.post(url, data, REMOTE_ADDR=ip).status_code
+
+    from accounts.models import Workspace
+
+    before = Workspace.objects.count()
+    codes = [sign_up(i, f"mint{i}@mint.example", "198.51.100.7") for i in range(12)]
+    assert codes == [302] * 10 + [429] * 2
+    assert Workspace.objects.count() == before + 10
+    # Another IP is not held back by the first one's limit.
+    assert sign_up(99, "other@mint.example", "198.51.100.8") == 302
+
+    # The owner of an existing account is mailed at most five times however many IPs ask.
+    mail.outbox.clear()
+    codes = [sign_up(i, OWNER_SPELLINGS[i % len(OWNER_SPELLINGS)], f"10.3.0.{i}") for i in range(7)]
+    assert codes == [302] * 5 + [429] * 2
+    assert len(mail.outbox) == 5
+    limited = client.post(url, {"email": "owner@alpha.example"}, REMOTE_ADDR="10.3.9.9")
+    assert limited.status_code == 429 and "accounts/rate_limited.html" in [t.name for t in limited.templates]
