@@ -25,8 +25,9 @@ Each response gets its own CSRF token (from the browser's CSRF cookie, renewed a
 would) and CSP nonce (in the page and the header): the page is rendered with placeholders for both
 (core.fragments), and one whose render asked for the real ones is never kept. A request with a message
 waiting in the messages cookie takes the full path; a portal page asked for by a browser that also holds
-a staff session (a preview) is never kept. The first request a process sees for a viewer takes the full
-path and learns which tokens the viewer's pages depend on: only a request that read those tokens before
+a staff session (a preview) is never kept. The first request a process sees for a viewer, or for a path,
+takes the full path and learns which tokens the viewer's pages depend on and that the path is kept (other
+paths then cost no Redis round trip): only a request that read those tokens before
 anything else (so before the session and the data) stores what it rendered, so a write landing
 mid-request leaves nothing stale.
 """
@@ -80,10 +81,14 @@ CSP_HEADERS = {"content-security-policy", "content-security-policy-report-only"}
 # a full path.
 _VIEWERS: dict[str, tuple[str, ...]] = {}
 _VIEWERS_MAX = 10_000
+# Paths a `kept_whole` view answered in this process: any other page (most staff pages) goes straight to
+# the full path, without the Redis round trip. Learned like viewers; bounded like them.
+_KEPT_PATHS: set[str] = set()
 
 
 def forget_viewers() -> None:
     _VIEWERS.clear()
+    _KEPT_PATHS.clear()
 
 
 def _site_host() -> str:
@@ -165,7 +170,7 @@ class KeptPagesMiddleware:
         viewer, key, session_key = probe
         token_keys = _VIEWERS.get(viewer)
         tokens = None
-        if token_keys is not None:
+        if token_keys is not None and request.path in _KEPT_PATHS:
             extra = [session_key] if session_key else []
             try:
                 found = cache.get_many([key, *extra, *token_keys])
@@ -216,6 +221,10 @@ class KeptPagesMiddleware:
         if len(_VIEWERS) >= _VIEWERS_MAX:
             _VIEWERS.clear()
         _VIEWERS[viewer] = rendered_keys
+        if request.path not in _KEPT_PATHS:
+            if len(_KEPT_PATHS) >= _VIEWERS_MAX:
+                _KEPT_PATHS.clear()
+            _KEPT_PATHS.add(request.path)
         seconds = min(settings.FRAGMENT_CACHE_SECONDS, int(until - time.time()))
         if (
             tokens is None  # the tokens were not read before the request: what it read may be older

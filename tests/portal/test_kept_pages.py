@@ -346,3 +346,24 @@ def test_an_anonymous_sign_up_leaves_every_kept_page_in_place(world, ev, client)
     )
     assert get_user_model().objects.filter(email="new@newco.example").exists()
     assert _get(http, P("dashboard"))[1] == 0  # still kept: a new account is on nobody's page
+
+
+def test_a_page_that_is_never_kept_costs_no_cache_read(world, ev):
+    """Once a staff member's pages are known, the pages that are not kept (most of the back-office) go
+    straight to the view: the kept-pages round trip is spent only on a path a `kept_whole` view answered."""
+    from django.core.cache import cache
+
+    http = staff_client(world.owner)
+    _served_kept(http, _staff_pages(ev)[0])
+    reads = []
+    real_get_many = cache.get_many
+
+    def counting_get_many(keys, *args, **kwargs):
+        reads.append([k for k in keys if "page:whole:" in k])
+        return real_get_many(keys, *args, **kwargs)
+
+    with mock.patch.object(cache, "get_many", counting_get_many):
+        assert http.get(reverse("accounts:client-list")).status_code == 200
+        assert not any(reads)
+        assert http.get(_staff_pages(ev)[0]).status_code == 200
+        assert any(reads)
