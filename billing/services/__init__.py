@@ -17,8 +17,10 @@ from billing.services.credit_notes import issue_credit_note
 from billing.services.drafts import DRAFT_FIELDS, MAX_LINES, create_invoice, delete_draft, update_draft
 from billing.services.issuing import NumberClash, _clash_kind, finalise_invoice, send_invoice, void_invoice
 from billing.services.ledger import PaymentRefused, apply_payment, apply_refund
+from core.errors import ServiceError  # what the callers catch
 
 __all__ = [
+    "ServiceError",
     "DRAFT_FIELDS",
     "MAX_LINES",
     "NumberClash",

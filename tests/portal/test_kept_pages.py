@@ -159,7 +159,7 @@ def test_last_seen_is_still_written_once_a_minute(world, ev):
     later = timezone.now() + timedelta(seconds=settings.PORTAL_LAST_SEEN_INTERVAL_SECONDS + 1)
     with (
         mock.patch("accounts.kept_pages.time.time", return_value=later.timestamp()),
-        mock.patch("accounts.services.timezone.now", return_value=later),
+        mock.patch("django.utils.timezone.now", return_value=later),
     ):
         response, queries = _get(http, P("dashboard"))
     assert response.status_code == 200 and queries > 0
