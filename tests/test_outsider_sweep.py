@@ -34,7 +34,9 @@ The insider (A's owner under /app/, Secretco's contact under /p/, or the actor `
      after it, and is accepted: 200 or 302, and something changed (so the data is well-formed and
      only authorisation refuses the outsiders). INSIDER_POST_STATUS lists the few exceptions.
 
-How a new app joins: a module tests/<app>/sweep.py (found automatically) that
+How a new app joins: a module tests/<app>/sweep.py (found automatically) that, importing the registering
+functions from tests/sweep_registry.py (tests/sweep_responses.py and tests/sweep_snapshot.py hold the
+response checks and the database snapshot),
   - builds its Secretco objects in a `@sweep_fixture` function of the world, storing them on
     `world.objs`: "Secretco" in a visible field, `file_marker("...")` in the bytes of every file;
   - registers a source per URL kwarg, either for every URL:
@@ -59,136 +61,42 @@ Never put the marker in POST data or a query string: a page echoing it back woul
 
 from __future__ import annotations
 
-import importlib
-import io
 import itertools
-import pkgutil
-import secrets
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.http import HttpResponse
 from django.test import Client as HttpClient
 from django.test import TestCase
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Contact, User, Workspace
 from accounts.tokens import hash_token
-from tests.conftest import portal_client, staff_client
-
-SECRET = b"secretco"
-
-# --- the registry (filled by tests/<app>/sweep.py) ----------------------------------------------------
-
-World = Any  # tests.conftest.World, plus `objs` (a namespace the sweep fixtures fill)
-
-
-@dataclass(frozen=True)
-class KwargSource:
-    kwarg: str
-    url: str  # "" (every URL), a namespace ("assessments:"), a URL-name prefix or a URL name
-    get: Callable[[World], Any]
-    module: str
-
-
-@dataclass(frozen=True)
-class PostData:
-    data: Callable[[World], dict]
-    own_session: bool = False
-    setup: Callable[[World, HttpClient], None] | None = None
-
-
-@dataclass(frozen=True)
-class GetRequest:
-    actor: str | None = None
-    query: dict | None = None
-    htmx: bool = False
-
-
-_SOURCES: dict[tuple[str, str], KwargSource] = {}
-_POST_DATA: dict[str, PostData] = {}
-_GET_REQUESTS: dict[str, GetRequest] = {}
-_FIXTURES: list[Callable[[World], None]] = []
-_EXTRA_ACTORS: dict[str, Callable[[World], HttpClient]] = {}
-_FILE_MARKERS: dict[str, str] = {}  # marker -> what it is
-
-
-def sweep_fixture(build: Callable[[World], None]) -> Callable[[World], None]:
-    """Register a function that creates a domain's Secretco objects and stores them on `world.objs`."""
-    _FIXTURES.append(build)
-    return build
-
-
-def kwarg_source(kwarg: str, get: Callable[[World], Any], *, url: str = "") -> None:
-    """Where the sweep finds A's object for URL kwarg `kwarg`; `url` scopes it (see the module docstring)."""
-    key = (kwarg, url)
-    if key in _SOURCES:
-        raise ValueError(f"outsider sweep: {kwarg!r} for {url or 'every URL'!r} is registered twice")
-    _SOURCES[key] = KwargSource(kwarg, url, get, getattr(get, "__module__", "?"))
-
-
-def post_data(
-    url_name: str,
-    data: Callable[[World], dict],
-    *,
-    own_session: bool = False,
-    setup: Callable[[World, HttpClient], None] | None = None,
-) -> None:
-    """Well-formed POST data for the view behind `url_name` (a callable of the world, called per request)."""
-    if url_name in _POST_DATA:
-        raise ValueError(f"outsider sweep: POST data for {url_name} is registered twice")
-    _POST_DATA[url_name] = PostData(data, own_session, setup)
-
-
-def get_request(
-    url_name: str, *, actor: str | None = None, query: dict | None = None, htmx: bool = False
-) -> None:
-    """How to GET `url_name` so that its insider (`actor`, by default A's owner or contact) gets a 200."""
-    if url_name in _GET_REQUESTS:
-        raise ValueError(f"outsider sweep: the GET of {url_name} is registered twice")
-    _GET_REQUESTS[url_name] = GetRequest(actor, query, htmx)
-
-
-def sweep_actor(name: str, make: Callable[[World], HttpClient]) -> None:
-    """An extra insider, e.g. a signed-in user without a workspace for the page that says so."""
-    if name in _EXTRA_ACTORS or name in BUILTIN_ACTORS:
-        raise ValueError(f"outsider sweep: actor {name} is registered twice")
-    _EXTRA_ACTORS[name] = make
-
-
-def file_marker(label: str) -> str:
-    """A marker to put inside a Secretco file's bytes; it names the file when a leak report shows it."""
-    marker = f"SECRETCO-FILE-{label}-{secrets.token_hex(4)}"
-    _FILE_MARKERS[marker] = label
-    return marker
-
-
-_loaded = False
-
-
-def load_registrations() -> None:
-    """Import every tests/**/sweep.py: each registers its domain's fixtures, sources and POST data."""
-    global _loaded
-    if _loaded:
-        return
-    import tests
-
-    for info in pkgutil.walk_packages(tests.__path__, "tests."):
-        if info.name.rsplit(".", 1)[-1] == "sweep":
-            importlib.import_module(info.name)
-    # The domain modules import `tests.test_outsider_sweep`: if pytest loaded this file under another
-    # name, they filled that copy's registry, not this one.
-    assert _SOURCES and _POST_DATA, f"the sweep modules registered nothing into {__name__}"
-    _loaded = True
-
+from tests.sweep_registry import (
+    _EXTRA_ACTORS,
+    _FIXTURES,
+    _GET_REQUESTS,
+    _POST_DATA,
+    _SOURCES,
+    BUILTIN_ACTORS,
+    GetRequest,
+    KwargSource,
+    World,
+    load_registrations,
+)
+from tests.sweep_responses import (
+    SECRET,
+    allowed_methods,
+    body_of,
+    fetch,
+    is_2xx,
+    leaks,
+    markers_in,
+)
+from tests.sweep_snapshot import Change, Snapshot
 
 # --- the exceptions: explicit and few ------------------------------------------------------------------
 
@@ -245,12 +153,6 @@ INSIDER_POST_STATUS = {
 # Rows that only follow others (a chain head follows its events, an outbox row the change that queued
 # it): an outsider acting on their own things may touch them.
 BOOKKEEPING = {"activity.EventChain", "activity.OutboxMessage", "activity.DigestLog"}
-# Fields that move on any authenticated read (throttled "last seen" stamps).
-TICKING_FIELDS = {"last_seen_at", "last_access_at"}
-# Tables nobody writes at run time.
-NOT_SNAPSHOTTED = {"contenttypes.ContentType", "auth.Permission"}
-# The column that identifies a session, so the outsiders' own sessions can be left out.
-SESSION_KEYS = {"sessions.Session": "session_key", "accounts.PortalSession": "token_hash"}
 
 
 # --- the URLs ---------------------------------------------------------------------------------------------
@@ -314,234 +216,8 @@ def fills(world: World, pattern: Pattern) -> list[dict]:
     return [dict(zip(pattern.kwargs, combo, strict=True)) for combo in itertools.product(*choices)]
 
 
-# --- responses: markers, redirects ------------------------------------------------------------------
-
-
-def body_of(response: HttpResponse) -> bytes:
-    if getattr(response, "_sweep_body", None) is None:
-        response._sweep_body = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        )
-    return response._sweep_body
-
-
-def markers_in(data: bytes, depth: int = 0) -> list[str]:
-    """Where `data` shows a Secretco marker: in the bytes, or in a ZIP member (XLSX and DOCX are ZIPs)."""
-    found = []
-    low = data.lower()
-    at = low.find(SECRET)
-    if at >= 0:
-        named = [label for marker, label in _FILE_MARKERS.items() if marker.lower().encode() in low]
-        what = f"file marker of {', '.join(named)}" if named else "Secretco text"
-        found.append(f"{what}: …{data[max(0, at - 40) : at + 60]!r}…")
-    if depth < 2 and data[:4] == b"PK\x03\x04":
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile:
-            return found
-        for info in archive.infolist():
-            inner = markers_in(info.filename.encode(), depth + 1) + markers_in(archive.read(info), depth + 1)
-            found += [f"in ZIP member {info.filename}: {m}" for m in inner]
-    return found
-
-
-def leaks(response: HttpResponse) -> list[str]:
-    found = [f"header {k}: {v}" for k, v in response.items() if SECRET in v.lower().encode()]
-    return found + markers_in(body_of(response))
-
-
-def redirect_target(response: HttpResponse) -> str | None:
-    """The same-site URL a response sends the browser to (Location, or htmx's HX-Redirect), if any."""
-    target = response.get("HX-Redirect") or (
-        response.get("Location") if 300 <= response.status_code < 400 else None
-    )
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.netloc and parts.netloc not in {"testserver", urlsplit(settings.SITE_URL).netloc}:
-        return None  # e.g. a presigned S3 URL: its text is still checked, as a header
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def is_2xx(response: HttpResponse) -> bool:
-    # An htmx redirect answers 204 with HX-Redirect: that is a redirect, not content.
-    return 200 <= response.status_code < 300 and not response.has_header("HX-Redirect")
-
-
-MAX_HOPS = 3
-
-
-def fetch(
-    http: HttpClient, method: str, url: str, *, data: dict | None = None, spec: GetRequest | None = None
-) -> list[HttpResponse]:
-    """The response and the same-site pages its redirects lead to, each checked for markers by the caller."""
-    spec = spec or GetRequest()
-    headers = {"HX-Request": "true"} if spec.htmx and method == "GET" else {}
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        # Deferred work (mails, builds) runs too: a change it makes counts.
-        if method == "GET":
-            chain = [http.get(url, spec.query or {}, headers=headers)]
-        else:
-            chain = [http.post(url, data or {}, headers=headers)]
-        while len(chain) <= MAX_HOPS and (target := redirect_target(chain[-1])):
-            chain.append(http.get(target))
-    return chain
-
-
-def allowed_methods(http: HttpClient, url: str) -> set[str]:
-    """The methods the view behind `url` takes: a class-based view's handlers, or a function view's
-    method decorator, which answers OPTIONS with an Allow header (STYLE.md #9)."""
-    view_class = getattr(resolve(url).func, "view_class", None)
-    if view_class is not None:
-        return {m.upper() for m in view_class.http_method_names if m != "options" and hasattr(view_class, m)}
-    response = http.options(url)
-    allow = response.get("Allow", "")
-    assert allow, (
-        f"OPTIONS {url} answered {response.status_code} without an Allow header: declare the view's "
-        "methods with require_GET / require_POST / require_http_methods so the sweep knows them"
-    )
-    return {m.strip().upper() for m in allow.split(",")}
-
-
-# --- the database snapshot ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    values: tuple
-    workspaces: frozenset  # every workspace the row reaches through its foreign keys
-    people: frozenset  # ("user" | "contact", id) the row points at, or is
-    session: str | None  # session key / token hash, for session tables
-
-
-@dataclass(frozen=True)
-class Change:
-    table: str
-    pk: Any
-    before: Row | None
-    after: Row | None
-    fields: tuple[str, ...]
-
-    def __str__(self) -> str:
-        if self.before is None:
-            return f"{self.table} #{self.pk} added {dict(zip(self.fields, self.after.values, strict=True))}"
-        if self.after is None:
-            return f"{self.table} #{self.pk} deleted"
-        moved = [
-            f"{name}: {old!r} → {new!r}"
-            for name, old, new in zip(self.fields, self.before.values, self.after.values, strict=True)
-            if old != new
-        ]
-        return f"{self.table} #{self.pk} changed {'; '.join(moved)}"
-
-
-def _workspace_paths(model, depth: int = 3) -> list[str]:
-    """Lookups from `model` to a Workspace id through forward foreign keys (all of them, up to `depth`)."""
-    if model is Workspace:
-        return ["pk"]
-    paths, frontier = [], [(model, "")]
-    for _ in range(depth):
-        nxt = []
-        for current, prefix in frontier:
-            for f in current._meta.concrete_fields:
-                if f.is_relation and (f.many_to_one or f.one_to_one):
-                    if f.related_model is Workspace:
-                        paths.append(prefix + f.name)
-                    else:
-                        nxt.append((f.related_model, f"{prefix}{f.name}__"))
-        frontier = nxt
-    return paths
-
-
-@dataclass
-class _Plan:
-    model: Any
-    label: str
-    fields: tuple[str, ...]
-    workspace_paths: list[str]
-    people: list[tuple[str, str]]  # (kind, lookup)
-    session: str | None
-
-    @property
-    def columns(self) -> list[str]:
-        return ["pk", *self.fields, *self.workspace_paths, *(lookup for _, lookup in self.people)]
-
-
-class Snapshot:
-    """Every row of every table, read in one round trip (each table's query compiled once): a few ms."""
-
-    def __init__(self) -> None:
-        self.plans = []
-        for model in apps.get_models(include_auto_created=True):
-            label = model._meta.label
-            if label in NOT_SNAPSHOTTED:
-                continue
-            fields = tuple(f.attname for f in model._meta.concrete_fields if f.attname not in TICKING_FIELDS)
-            people = [("user", "pk")] if model is User else [("contact", "pk")] if model is Contact else []
-            for f in model._meta.concrete_fields:
-                if f.is_relation and f.related_model in (User, Contact):
-                    people.append(("user" if f.related_model is User else "contact", f.attname))
-            plan = _Plan(model, label, fields, _workspace_paths(model), people, SESSION_KEYS.get(label))
-            self.plans.append(plan)
-        statements = []
-        for plan in self.plans:
-            query = plan.model._base_manager.order_by().values_list(*plan.columns).query
-            sql, params = query.get_compiler(connection=connection).as_sql()
-            assert not params, f"{plan.label}: the snapshot query takes no parameters"
-            statements.append(sql)
-        self.sql = ";\n".join(statements)
-
-    def take(self) -> dict[str, dict[Any, Row]]:
-        state = {}
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql)
-            for i, plan in enumerate(self.plans):
-                if i:
-                    cursor.nextset()
-                state[plan.label] = self._rows(plan, cursor.fetchall())
-        return state
-
-    @staticmethod
-    def _rows(plan: _Plan, records: list[tuple]) -> dict[Any, Row]:
-        n, w = len(plan.fields), len(plan.workspace_paths)
-        session_at = plan.fields.index(plan.session) if plan.session else None
-        rows = {}
-        for record in records:
-            values = record[1 : 1 + n]
-            rows[record[0]] = Row(
-                values,
-                frozenset(v for v in record[1 + n : 1 + n + w] if v is not None),
-                frozenset(
-                    (kind, v)
-                    for (kind, _), v in zip(plan.people, record[1 + n + w :], strict=True)
-                    if v is not None
-                ),
-                values[session_at] if session_at is not None else None,
-            )
-        return rows
-
-    def diff(self, before: dict, after: dict, *, ignore_sessions: set[str] = frozenset()) -> list[Change]:
-        changes = []
-        for plan in self.plans:
-            old, new = before[plan.label], after[plan.label]
-            for pk in old.keys() | new.keys():
-                a, b = old.get(pk), new.get(pk)
-                if a == b or any(r is not None and r.session in ignore_sessions for r in (a, b)):
-                    continue
-                changes.append(Change(plan.label, pk, a, b, plan.fields))
-        return changes
-
-
 # --- the people -------------------------------------------------------------------------------------------
 
-BUILTIN_ACTORS: dict[str, Callable[[World], HttpClient]] = {
-    "owner": lambda w: staff_client(w.owner),
-    "a_contact": lambda w: portal_client(w.contact),
-    "anonymous": lambda w: HttpClient(),
-    "b_staff": lambda w: staff_client(w.outsider_staff),
-    "b_contact": lambda w: portal_client(w.outsider_contact),
-    "a_other_client_contact": lambda w: portal_client(w.other_contact),
-}
 OUTSIDERS = ("anonymous", "b_staff", "b_contact", "a_other_client_contact")
 PORTAL_ACTORS = {"a_contact", "b_contact", "a_other_client_contact"}
 IDENTITY_COOKIES = (settings.SESSION_COOKIE_NAME, settings.PORTAL_SESSION_COOKIE)

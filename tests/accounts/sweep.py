@@ -15,7 +15,7 @@ from PIL import Image
 from accounts.models import Membership, Role, StaffInvite
 from tests.conftest import staff_client
 from tests.factories import ClientFactory, UserFactory
-from tests.test_outsider_sweep import get_request, kwarg_source, post_data, sweep_actor, sweep_fixture
+from tests.sweep_registry import get_request, kwarg_source, post_data, sweep_actor, sweep_fixture
 
 BOGUS_TOKEN = "x" * 43
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's

@@ -22,7 +22,7 @@ from assessments.models import (
     Status,
 )
 from tests.factories import AssessmentAccessFactory, AssessmentFactory, EvidenceRequestFactory
-from tests.test_outsider_sweep import file_marker, get_request, kwarg_source, post_data, sweep_fixture
+from tests.sweep_registry import file_marker, get_request, kwarg_source, post_data, sweep_fixture
 
 
 def _pdf(marker: str) -> bytes:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from billing import services
 from core.money import PricedLine
-from tests.test_outsider_sweep import file_marker, kwarg_source, post_data, sweep_fixture
+from tests.sweep_registry import file_marker, kwarg_source, post_data, sweep_fixture
 
 
 def _mark(record, label: str) -> None:

@@ -5,7 +5,7 @@ Each domain registers its own portal URLs (e.g. portal:request-detail in tests/a
 
 from __future__ import annotations
 
-from tests.test_outsider_sweep import get_request, kwarg_source, post_data
+from tests.sweep_registry import get_request, kwarg_source, post_data
 
 BOGUS_TOKEN = "x" * 43
 

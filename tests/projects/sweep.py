@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from projects import services
 from projects.models import ProjectStatus
-from tests.test_outsider_sweep import file_marker, get_request, kwarg_source, post_data, sweep_fixture
+from tests.sweep_registry import file_marker, get_request, kwarg_source, post_data, sweep_fixture
 
 
 def pdf(marker: str = "") -> bytes:

@@ -16,7 +16,7 @@ from proposals import canonical, certificates, compose, consent, services, signi
 from proposals.models import ContractStatus
 from tests.projects.sweep import pdf
 from tests.proposals.helpers import draft_data, sent_proposal, signer
-from tests.test_outsider_sweep import file_marker, get_request, kwarg_source, post_data, sweep_fixture
+from tests.sweep_registry import file_marker, get_request, kwarg_source, post_data, sweep_fixture
 
 
 @sweep_fixture

@@ -19,7 +19,7 @@ from billing.payment_models import (
 )
 from tests.billing.conftest import make_draft
 from tests.stripe_standin import running
-from tests.test_outsider_sweep import get_request, kwarg_source, post_data, sweep_fixture
+from tests.sweep_registry import get_request, kwarg_source, post_data, sweep_fixture
 
 
 @sweep_fixture
