@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts import services
-from files import previews
+from files import tables
 
 
 def _xlsx(rows: int) -> bytes:
@@ -26,10 +26,10 @@ def _xlsx(rows: int) -> bytes:
 
 def test_xlsx_that_inflates_past_the_limit_is_not_parsed(monkeypatch):
     data = _xlsx(200)
-    assert previews.xlsx_table(io.BytesIO(data)).rows  # fine under the normal limit
-    monkeypatch.setattr(previews, "XLSX_MAX_INFLATED_BYTES", len(data))  # it inflates to more than it weighs
+    assert tables.xlsx_table(io.BytesIO(data)).rows  # fine under the normal limit
+    monkeypatch.setattr(tables, "XLSX_MAX_INFLATED_BYTES", len(data))  # it inflates to more than it weighs
     with pytest.raises(ValueError, match="over the preview limit"):
-        previews.xlsx_table(io.BytesIO(data))
+        tables.xlsx_table(io.BytesIO(data))
 
 
 @pytest.mark.django_db

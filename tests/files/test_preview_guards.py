@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.test import override_settings
 from django.urls import reverse
 
-from files import preview_jobs, previews
+from files import preview_jobs, previews, tables
 from tests.conftest import portal_client, staff_client
 from tests.files.test_previews import XLSX, csv_bytes, xlsx_bytes
 
@@ -75,8 +75,8 @@ def staff_preview(record) -> str:
 
 
 def test_shared_strings_bomb_is_refused_before_openpyxl_parses_it(shared_strings_bomb):
-    with pytest.raises(previews.TooLarge, match="sharedStrings"):
-        previews.xlsx_table(io.BytesIO(shared_strings_bomb))
+    with pytest.raises(tables.TooLarge, match="sharedStrings"):
+        tables.xlsx_table(io.BytesIO(shared_strings_bomb))
 
 
 def test_shared_strings_bomb_page_is_a_friendly_message(world, store, shared_strings_bomb):
@@ -93,25 +93,25 @@ def test_shared_strings_bomb_page_is_a_friendly_message(world, store, shared_str
 
 def test_sheet_part_over_its_cap_is_refused():
     data = bomb_xlsx("xl/worksheets/sheet1.xml", 12 * MB)
-    with pytest.raises(previews.TooLarge, match="worksheets/sheet1.xml"):
-        previews.xlsx_table(io.BytesIO(data))
+    with pytest.raises(tables.TooLarge, match="worksheets/sheet1.xml"):
+        tables.xlsx_table(io.BytesIO(data))
 
 
 @override_settings(PREVIEW_XLSX_PART_MAX_BYTES=1000)
 def test_every_other_xml_part_has_a_cap_too():
-    with pytest.raises(previews.TooLarge, match="over the 1000-byte preview limit"):
-        previews.xlsx_table(io.BytesIO(xlsx_bytes(3)))
+    with pytest.raises(tables.TooLarge, match="over the 1000-byte preview limit"):
+        tables.xlsx_table(io.BytesIO(xlsx_bytes(3)))
 
 
 def test_a_part_under_another_name_is_capped_too():
     # [Content_Types].xml may declare any part as the shared strings: a name is no excuse.
     data = bomb_xlsx("xl/media/image1.png", 12 * MB)
-    with pytest.raises(previews.TooLarge, match="xl/media/image1.png"):
-        previews.xlsx_table(io.BytesIO(data))
+    with pytest.raises(tables.TooLarge, match="xl/media/image1.png"):
+        tables.xlsx_table(io.BytesIO(data))
 
 
 def test_a_workbook_under_the_caps_still_previews():
-    table = previews.xlsx_table(io.BytesIO(xlsx_bytes(5000)))
+    table = tables.xlsx_table(io.BytesIO(xlsx_bytes(5000)))
     assert table.shown == 200 and table.remaining == 4800
 
 
@@ -126,7 +126,7 @@ def test_delimiter_is_counted_not_sniffed(monkeypatch):
         raise AssertionError("csv.Sniffer was used")
 
     monkeypatch.setattr(csv.Sniffer, "sniff", refuse)
-    table = previews.csv_table(io.BytesIO(hostile))
+    table = tables.csv_table(io.BytesIO(hostile))
     assert table.header[:2] == ["a", "b"]  # the hostile line is a row of 15,751 cells: cut to 50
     assert table.rows[-1][:3] == ["1", "2", ""]
 
@@ -144,7 +144,7 @@ def test_delimiter_is_counted_not_sniffed(monkeypatch):
     ],
 )
 def test_choose_delimiter(text, delimiter):
-    assert previews.choose_delimiter(text) == delimiter
+    assert tables.choose_delimiter(text) == delimiter
 
 
 def test_a_30_mb_single_line_is_read_in_bounded_chunks():
@@ -154,18 +154,18 @@ def test_a_30_mb_single_line_is_read_in_bounded_chunks():
 
     def run():
         nonlocal table
-        table = previews.csv_table(source)
+        table = tables.csv_table(source)
 
     peak = peak_bytes(run)
     assert peak < 8 * MB, peak
-    assert len(table.header) == previews.MAX_COLUMNS and table.rows == []
+    assert len(table.header) == tables.MAX_COLUMNS and table.rows == []
     assert any("longer than" in n and "were cut" in n for n in table.notes)
 
 
 def test_lines_never_exceed_the_cap_whatever_the_chunks():
     flags: dict = {}
     chunks = [b"x" * 1000] * 50 + [b"\nshort\n", b"y" * 3000]
-    lines = list(previews._decoded_lines(b"", chunks, "utf-8", flags, line_cap=256))
+    lines = list(tables._decoded_lines(b"", chunks, "utf-8", flags, line_cap=256))
     assert [len(line) for line in lines] == [257, 6, 256]
     assert lines[1] == "short\n" and flags["cut_lines"] == 2
 
@@ -178,7 +178,7 @@ def test_a_row_spanning_many_lines_stops_at_the_row_budget():
 
     def run():
         nonlocal table
-        table = previews.csv_table(io.BytesIO(data))
+        table = tables.csv_table(io.BytesIO(data))
 
     assert peak_bytes(run) < 8 * MB
     assert table.rows == [] and any("longer than" in n for n in table.notes)
@@ -186,9 +186,9 @@ def test_a_row_spanning_many_lines_stops_at_the_row_budget():
 
 def test_each_row_is_cut_at_the_column_cap_while_reading():
     data = b"h\n" + b",".join(b"%d" % i for i in range(10_000)) + b"\n"
-    table = previews.csv_table(io.BytesIO(data))
-    assert len(table.rows[0]) == previews.MAX_COLUMNS
-    assert any(f"first {previews.MAX_COLUMNS} of 10000 columns" in n for n in table.notes)
+    table = tables.csv_table(io.BytesIO(data))
+    assert len(table.rows[0]) == tables.MAX_COLUMNS
+    assert any(f"first {tables.MAX_COLUMNS} of 10000 columns" in n for n in table.notes)
 
 
 # --- text -------------------------------------------------------------------------------------------

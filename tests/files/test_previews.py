@@ -16,7 +16,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 from PIL import Image
 
-from files import previews
+from files import previews, tables
 from files.previews import Kind
 from tests.conftest import portal_client, staff_client
 from tests.factories import EvidenceFileFactory
@@ -104,7 +104,7 @@ def test_kind_comes_from_the_sniffed_type(content_type, kind):
 
 
 def test_csv_table_shows_200_rows_and_counts_the_rest():
-    table = previews.csv_table(io.BytesIO(csv_bytes(250)))
+    table = tables.csv_table(io.BytesIO(csv_bytes(250)))
     assert table.header == ["id", "name", "amount"]
     assert table.shown == 200 and table.rows[0] == ["1", "item 1", "1.50"] and table.rows[-1][0] == "200"
     assert table.remaining == 50 and not table.remaining_is_minimum
@@ -113,7 +113,7 @@ def test_csv_table_shows_200_rows_and_counts_the_rest():
 
 def test_csv_count_stops_at_the_byte_cap_and_says_more_than():
     data = csv_bytes(50_000)
-    table = previews.csv_table(io.BytesIO(data), byte_cap=200_000)
+    table = tables.csv_table(io.BytesIO(data), byte_cap=200_000)
     assert table.shown == 200
     assert table.remaining_is_minimum and 0 < table.remaining < 50_000 - 200
 
@@ -127,61 +127,61 @@ def test_csv_streams_instead_of_reading_everything():
             CountingFile.biggest = max(CountingFile.biggest, size)
             return super().read(size)
 
-    previews.csv_table(CountingFile(csv_bytes(20_000)))
-    assert CountingFile.biggest <= previews.SAMPLE_BYTES
+    tables.csv_table(CountingFile(csv_bytes(20_000)))
+    assert CountingFile.biggest <= tables.SAMPLE_BYTES
 
 
 def test_csv_semicolons_and_quoted_newlines():
     data = b'a;b;c\n1;"two\nlines";3\n4;5;6\n'
-    table = previews.csv_table(io.BytesIO(data))
+    table = tables.csv_table(io.BytesIO(data))
     assert table.header == ["a", "b", "c"]
     assert table.rows == [["1", "two\nlines", "3"], ["4", "5", "6"]]
 
 
 def test_csv_windows_1252_is_decoded_with_a_note():
-    table = previews.csv_table(io.BytesIO("name,city\nRenée,Zürich\n".encode("cp1252")))
+    table = tables.csv_table(io.BytesIO("name,city\nRenée,Zürich\n".encode("cp1252")))
     assert table.rows == [["Renée", "Zürich"]]
     assert any("Windows-1252" in n for n in table.notes)
 
 
 def test_csv_bad_bytes_after_the_sample_are_replaced_not_fatal():
     data = csv_bytes(5000) + b"5001,bad \xff\xfe bytes,1\n"
-    assert len(data) > previews.SAMPLE_BYTES
-    table = previews.csv_table(io.BytesIO(data), max_rows=6000)
+    assert len(data) > tables.SAMPLE_BYTES
+    table = tables.csv_table(io.BytesIO(data), max_rows=6000)
     assert table.rows[-1][1] == "bad \ufffd\ufffd bytes"
     assert any("not valid UTF-8" in n for n in table.notes)
 
 
 def test_csv_utf8_bom_is_not_part_of_the_header():
-    table = previews.csv_table(io.BytesIO("\ufeffid,name\n1,x\n".encode()))
+    table = tables.csv_table(io.BytesIO("\ufeffid,name\n1,x\n".encode()))
     assert table.header == ["id", "name"]
 
 
 def test_csv_empty_file():
-    table = previews.csv_table(io.BytesIO(b""))
+    table = tables.csv_table(io.BytesIO(b""))
     assert table.header == [] and table.rows == [] and "The file is empty." in table.notes
 
 
 def test_csv_wide_file_is_cut_at_50_columns():
     data = (",".join(f"h{i}" for i in range(80)) + "\n" + ",".join(str(i) for i in range(80)) + "\n").encode()
-    table = previews.csv_table(io.BytesIO(data))
+    table = tables.csv_table(io.BytesIO(data))
     assert len(table.header) == 50 and len(table.rows[0]) == 50
     assert any("first 50 of 80 columns" in n for n in table.notes)
 
 
 def test_format_value():
-    assert previews.format_value(None) == ""
-    assert previews.format_value(dt.datetime(2026, 3, 4)) == "2026-03-04"
-    assert previews.format_value(dt.datetime(2026, 3, 4, 9, 30)) == "2026-03-04 09:30"
-    assert previews.format_value(dt.date(2026, 3, 4)) == "2026-03-04"
-    assert previews.format_value(3.0) == "3"
-    assert previews.format_value(0.1 + 0.2) == "0.3"
-    assert previews.format_value(True) == "TRUE"
-    assert previews.format_value("x" * 600).endswith("…")
+    assert tables.format_value(None) == ""
+    assert tables.format_value(dt.datetime(2026, 3, 4)) == "2026-03-04"
+    assert tables.format_value(dt.datetime(2026, 3, 4, 9, 30)) == "2026-03-04 09:30"
+    assert tables.format_value(dt.date(2026, 3, 4)) == "2026-03-04"
+    assert tables.format_value(3.0) == "3"
+    assert tables.format_value(0.1 + 0.2) == "0.3"
+    assert tables.format_value(True) == "TRUE"
+    assert tables.format_value("x" * 600).endswith("…")
 
 
 def test_xlsx_table_large_sheet():
-    table = previews.xlsx_table(io.BytesIO(xlsx_bytes(5000, sheets=("Findings", "Notes", "Scope"))))
+    table = tables.xlsx_table(io.BytesIO(xlsx_bytes(5000, sheets=("Findings", "Notes", "Scope"))))
     assert table.header == ["Requirement", "Control", "Tested on", "Score"]
     assert table.shown == 200
     assert table.rows[0] == ["1.1", "Control 1", "2026-01-02", "0.25"]
@@ -190,7 +190,7 @@ def test_xlsx_table_large_sheet():
 
 
 def test_xlsx_wide_sheet_is_cut_at_50_columns():
-    table = previews.xlsx_table(io.BytesIO(xlsx_bytes(3, cols=70)))
+    table = tables.xlsx_table(io.BytesIO(xlsx_bytes(3, cols=70)))
     assert len(table.header) == 50 and all(len(r) == 50 for r in table.rows)
     # openpyxl's write-only mode records no sheet size, so the total is unknown here
     assert "Only the first 50 columns are shown." in table.notes
@@ -210,7 +210,7 @@ def test_xlsx_from_a_stream_that_cannot_seek():
         def read(self, size=-1):
             return self._buf.read(size)
 
-    table = previews.xlsx_table(Stream(xlsx_bytes(10)))
+    table = tables.xlsx_table(Stream(xlsx_bytes(10)))
     assert table.shown == 10 and table.remaining == 0
 
 
