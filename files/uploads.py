@@ -157,6 +157,20 @@ def too_large_message(name: str, policy: UploadPolicy) -> str:
     return f"{sanitize_filename(name)} is larger than the {human_size(policy.max_bytes)} limit."
 
 
+def from_upload_widget(request) -> bool:
+    """True for a request from static/files/upload.js (one file per XHR, answered with a fragment holding
+    #files) or from htmx; False for the plain form's POST, answered with a redirect and messages."""
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest" or bool(
+        getattr(request, "htmx", False)
+    )
+
+
+def body_too_large(request, policy: UploadPolicy) -> bool:
+    """The widget sends one file per request: a body past the policy's limit (and room for the form's
+    fields) is refused before Django parses and spools it."""
+    return int(request.META.get("CONTENT_LENGTH") or 0) > policy.max_bytes + 64 * 1024
+
+
 def inspect_upload(upload, policy: UploadPolicy) -> Inspected:
     """Refuse what `policy` does not accept. Reads only the first bytes; nothing is written anywhere."""
     name = sanitize_filename(getattr(upload, "name", "") or "")

@@ -34,7 +34,7 @@ from core.listing import url_maker, wants_window_fragment, window
 from core.types import PortalRequest
 from files.downloads import file_response
 from files.policies import accepts_uploads
-from files.uploads import human_size, too_large_message
+from files.uploads import body_too_large, from_upload_widget, human_size, too_large_message
 from portal.decorators import contact_required
 
 # --- access helpers ----------------------------------------------------------------------------------
@@ -176,10 +176,6 @@ def request_detail(request: PortalRequest, slug: str, request_id: int) -> HttpRe
     return render(request, "portal/assessments/request_detail.html", context)
 
 
-def _is_xhr(request: PortalRequest) -> bool:
-    return request.headers.get("X-Requested-With") == "XMLHttpRequest" or bool(request.htmx)
-
-
 def _files_fragment(
     request: PortalRequest, evidence: EvidenceRequest, status: int = 200, error: str = ""
 ) -> HttpResponse:
@@ -198,12 +194,10 @@ def _files_fragment(
 def request_upload(request: PortalRequest, slug: str, request_id: int) -> HttpResponse:
     """One file per XHR from the upload widget (or several from the no-JS form). Returns the files fragment."""
     evidence = get_request_for_contact(request, request_id)
-    xhr = _is_xhr(request)
-    # The widget sends one file per request: refuse an oversized body before Django parses (and spools) it.
-    limit = EVIDENCE.max_bytes
-    if xhr and int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
+    xhr = from_upload_widget(request)
+    if xhr and body_too_large(request, EVIDENCE):
         return _files_fragment(
-            request, evidence, 413, f"That file is larger than the {human_size(limit)} limit."
+            request, evidence, 413, f"That file is larger than the {human_size(EVIDENCE.max_bytes)} limit."
         )
     uploads = request.FILES.getlist("file")
     too_big = getattr(request, "oversize_uploads", [])
@@ -251,7 +245,7 @@ def file_delete(request: PortalRequest, slug: str, request_id: int, file_id: int
         services.delete_file(file=record, contact=request.contact)
     except services.ServiceError as exc:
         error = str(exc)
-    if _is_xhr(request):
+    if from_upload_widget(request):
         response = _files_fragment(request, evidence, 200, error)
         if not error:
             response["HX-Trigger"] = "evidence-changed"

@@ -51,6 +51,8 @@ class DeliverableForm(forms.Form):
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False)
     needs_approval = forms.BooleanField(required=False, label="Ask the client to approve it")
+    # Sent by the drop zone: how many files were chosen together (each arrives in its own request).
+    upload_batch = forms.IntegerField(required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput)
 
 
 class VersionForm(forms.Form):

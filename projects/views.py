@@ -16,7 +16,7 @@ from core.http import client_ip, is_id
 from core.types import StaffRequest
 from files import views as file_views
 from files.policies import accepts_uploads
-from files.uploads import human_size, too_large_message
+from files.uploads import body_too_large, from_upload_widget, human_size, too_large_message
 from projects import approval, services
 from projects.files import DELIVERABLE
 from projects.forms import DeliverableForm, ProjectFilterForm, ProjectForm, VersionForm
@@ -119,8 +119,22 @@ def project_detail(request: StaffRequest, project_id: int) -> HttpResponse:
             "events": project_events(project, audience=STAFF),
             "form": DeliverableForm(),
             "max_upload": human_size(DELIVERABLE.max_bytes),
+            "max_upload_bytes": DELIVERABLE.max_bytes,
             "accept": DELIVERABLE.accept_attribute,
         },
+    )
+
+
+def _deliverables_fragment(request: StaffRequest, project: Project, status: int, error: str) -> HttpResponse:
+    """The project's deliverables (#files), answering the upload widget; `error` in #upload-error."""
+    return render(
+        request,
+        "projects/_deliverables.html",
+        {
+            "deliverables": deliverable_rows(Deliverable.objects.filter(project=project)),
+            "upload_error": error,
+        },
+        status=status,
     )
 
 
@@ -128,18 +142,25 @@ def project_detail(request: StaffRequest, project_id: int) -> HttpResponse:
 @accepts_uploads(DELIVERABLE)
 @staff_required
 def deliverable_create(request: StaffRequest, project_id: int) -> HttpResponse:
-    """One deliverable per uploaded file, each with the title (or the file's name) and the note."""
+    """One deliverable per uploaded file, each with the title (or the file's name) and the note. The
+    drop zone (static/files/upload.js) sends one file per request with `upload_batch`, how many were
+    chosen together: a title names a deliverable only when it was the one file."""
     project = get_project_for_staff(request, project_id)
+    widget = from_upload_widget(request)
+    if widget and body_too_large(request, DELIVERABLE):
+        error = f"That file is larger than the {human_size(DELIVERABLE.max_bytes)} limit."
+        return _deliverables_fragment(request, project, 413, error)
     form = DeliverableForm(request.POST)
     uploads = request.FILES.getlist("file")
     errors = [too_large_message(n, DELIVERABLE) for n in getattr(request, "oversize_uploads", [])]
+    created = []
     if not form.is_valid():
         errors.append("Check the title and note.")
     elif not uploads and not errors:
         errors.append("Choose a file to upload.")
     else:
         data = form.cleaned_data
-        created = []
+        one_file = len(uploads) == 1 and data["upload_batch"] in (None, 1)
         for upload in uploads:
             try:
                 created.append(
@@ -147,7 +168,7 @@ def deliverable_create(request: StaffRequest, project_id: int) -> HttpResponse:
                         project=project,
                         upload=upload,
                         user=request.user,
-                        title=data["title"] if len(uploads) == 1 else "",
+                        title=data["title"] if one_file else "",
                         note=data["note"],
                         needs_approval=data["needs_approval"],
                         ip=client_ip(request),
@@ -155,8 +176,12 @@ def deliverable_create(request: StaffRequest, project_id: int) -> HttpResponse:
                 )
             except ServiceError as exc:
                 errors.append(str(exc))
-        if created:
-            messages.success(request, f"Delivered {', '.join(d.title for d in created)}.")
+    if widget:
+        too_big = bool(getattr(request, "oversize_uploads", []))
+        status = 200 if not errors else 413 if too_big and not created else 400
+        return _deliverables_fragment(request, project, status, " ".join(errors))
+    if created:
+        messages.success(request, f"Delivered {', '.join(d.title for d in created)}.")
     for error in errors:
         messages.error(request, error)
     return redirect("projects:project-detail", project_id=project.pk)

@@ -1,6 +1,8 @@
 /* Uploads for any stored-file form (files app): drop zone + picker, one XHR per file with its own progress
    bar. Markup contract: <form data-upload-form data-max-bytes=…> with [data-dropzone], [data-progress-list]
-   and a fragment answer holding #files. No inline handlers: the CSP forbids them. Without JS the plain
+   and a fragment answer holding #files. The form's other fields (a title, a note) travel with every file
+   as they were when the files were chosen, with `upload_batch` = how many files were chosen together; a
+   batch that all arrived resets them. No inline handlers: the CSP forbids them. Without JS the plain
    <form> posts the files instead. */
 (function () {
   "use strict";
@@ -47,7 +49,7 @@
 
   // A failed file keeps its row with a Retry button (the server refused nothing it would now accept,
   // or the network dropped): retrying re-sends that one file with a fresh bar.
-  function offerRetry(form, file, row) {
+  function offerRetry(form, file, row, fields) {
     if (row.li.querySelector("button.upload-retry")) return;
     var retry = document.createElement("button");
     retry.type = "button";
@@ -58,12 +60,25 @@
       retry.remove();
       row.li.classList.remove("failed");
       row.bar.value = 0;
-      uploadOne(form, file, row).then(function () { refreshList(); });
+      uploadOne(form, file, row, fields).then(function () { refreshList(); });
     });
     row.li.appendChild(retry);
   }
 
-  function uploadOne(form, file, row) {
+  // The form's fields other than files, as they are now: each file of a batch (and its retry) sends these.
+  function fieldsOf(form, batchSize) {
+    var fields = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || el.type === "file") return;
+      if (el.name === "csrfmiddlewaretoken" || el.name === "upload_batch") return;
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
+      fields.push([el.name, el.value]);
+    });
+    fields.push(["upload_batch", String(batchSize)]);
+    return fields;
+  }
+
+  function uploadOne(form, file, row, fields) {
     return new Promise(function (resolve) {
       var max = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
       if (max && file.size > max) { // the server refuses it too; this just saves the wait
@@ -75,6 +90,7 @@
       }
       var xhr = new XMLHttpRequest();
       var data = new FormData();
+      (fields || []).forEach(function (pair) { data.append(pair[0], pair[1]); });
       data.append("file", file, file.name);
       xhr.open("POST", form.action);
       xhr.setRequestHeader("X-CSRFToken", csrfToken(form));
@@ -96,7 +112,7 @@
           row.li.classList.add("failed");
         row.bar.value = 100; // a full red bar: finished, and failed
           row.bar.setAttribute("aria-label", "Failed: " + file.name);
-          if (xhr.status === 0 || xhr.status >= 500 || xhr.status === 429) offerRetry(form, file, row);
+          if (xhr.status === 0 || xhr.status >= 500 || xhr.status === 429) offerRetry(form, file, row, fields);
         }
         resolve();
       });
@@ -104,7 +120,7 @@
         row.status.textContent = "Network error: the file was not uploaded.";
         row.li.classList.add("failed");
         row.bar.value = 100; // a full red bar: finished, and failed
-        offerRetry(form, file, row);
+        offerRetry(form, file, row, fields);
         resolve();
       });
       row.status.textContent = "Uploading…";
@@ -127,17 +143,25 @@
     var list = form.querySelector("[data-progress-list]");
     // At most MAX_PARALLEL files travel at once (the rest wait, "Waiting…"): kinder to the server, to a
     // phone's connection, and to the laptop set-up's SQLite.
+    var fields = fieldsOf(form, files.length);
     var queue = Array.prototype.map.call(files, function (file) {
       return { file: file, row: progressRow(list, file) };
     });
+    var rows = queue.map(function (item) { return item.row; });
     function worker() {
       var next = queue.shift();
       if (!next) return Promise.resolve();
-      return uploadOne(form, next.file, next.row).then(worker);
+      return uploadOne(form, next.file, next.row, fields).then(worker);
     }
     var workers = [];
     for (var i = 0; i < Math.min(MAX_PARALLEL, queue.length); i++) workers.push(worker());
-    Promise.all(workers).then(refreshList);
+    Promise.all(workers).then(function () {
+      // Everything arrived: the title and note were used, clear them for the next files. A failure keeps
+      // them, for the retry and for the person to see what they sent.
+      var failed = rows.some(function (row) { return row.li.classList.contains("failed"); });
+      if (!failed && fields.length > 1) form.reset();
+      return refreshList();
+    });
   }
 
   // Responses can arrive out of order, each showing the list as it was when it was rendered: once a

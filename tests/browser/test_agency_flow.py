@@ -176,3 +176,57 @@ def test_staff_preview_shows_the_banner_and_no_write_controls(world, live_server
     shot(staff, "agency-staff-preview")
     assert Deliverable.objects.get(pk=deliverable.pk).approval_status == ApprovalStatus.PENDING
     context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(1280, "light"), (390, "dark")], ids=["desktop", "390-dark"])
+def test_staff_deliver_files_by_dropping_them(world, live_server, browser, shot, axe, width, scheme):
+    """The project page's drop zone: two files dropped (or picked, on a phone) upload with their own
+    progress, each becomes a deliverable with the note typed first, the list shows them without a reload,
+    and the note is cleared for the next files; a refused file says why and creates nothing."""
+    project, _ = _setup(world)
+    context, page = _staff(browser, live_server, world, scheme)
+    page.set_viewport_size({"width": width, "height": 844 if width < 640 else 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/")
+    page.wait_for_selector("[data-dropzone]")
+    axe(page, f"project page {width} {scheme}")
+    page.fill("#id_note", "Round two, for review.")
+    page.check("#id_needs_approval")
+    pdf = list(render_pdf("<h1>Copy deck</h1>"))
+    files = [
+        {"name": n, "mimeType": "application/pdf", "buffer": bytes(pdf)} for n in ("copy.pdf", "logo.pdf")
+    ]
+    if width < 640:
+        page.set_input_files("#deliverable-file", files=files)
+    else:
+        handle = page.evaluate_handle(
+            """([names, bytes]) => { const dt = new DataTransfer();
+                 names.forEach(n => dt.items.add(new File([new Uint8Array(bytes)], n, {type: 'application/pdf'})));
+                 return dt; }""",
+            [["copy.pdf", "logo.pdf"], pdf],
+        )
+        page.dispatch_event("[data-dropzone]", "drop", {"dataTransfer": handle})
+    expect(page.locator(".upload-item.done")).to_have_count(2)
+    expect(page.locator("#deliverable-table")).to_contain_text("copy.pdf")
+    expect(page.locator("#deliverable-table")).to_contain_text("logo.pdf")
+    expect(page.locator("#id_note")).to_have_value("")  # used, and cleared for the next files
+    shot(page, f"agency-staff-drop-zone-{width}-{scheme}")
+    made = Deliverable.objects.filter(project=project, title__in=["copy.pdf", "logo.pdf"])
+    assert (
+        sorted((d.note, d.approval_status) for d in made)
+        == [("Round two, for review.", ApprovalStatus.PENDING)] * 2
+    )
+    # A type the policy refuses: the row says why, nothing is created.
+    page.set_input_files(
+        "#deliverable-file",
+        files=[{"name": "page.html", "mimeType": "text/html", "buffer": b"<html></html>"}],
+    )
+    expect(page.locator(".upload-item.failed")).to_have_count(1)
+    expect(page.locator("#upload-error")).to_be_visible()
+    axe(page, f"project page after a refusal {width} {scheme}")
+    assert Deliverable.objects.filter(project=project).count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert problems == [] or all("400" in p for p in problems), problems
+    context.close()
