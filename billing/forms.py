@@ -49,7 +49,7 @@ class MoneyField(forms.CharField):
         except money.MoneyError as exc:
             raise forms.ValidationError(str(exc)) from exc
         if self.maximum is not None and number > self.maximum:
-            raise forms.ValidationError(f"At most {self.maximum:,}.")
+            raise forms.ValidationError(f"At most {Decimal(money.format_number(self.maximum)):,}.")
         return number
 
 
@@ -166,20 +166,82 @@ class InvoiceFilterForm(forms.Form):
         self.fields["client"].queryset = Client.objects.for_workspace(workspace).order_by("name")
 
 
-class VoidForm(forms.Form):
+class PanelForm(forms.Form):
+    """A form of one of the invoice page's action panels: several share the page (and field names such as
+    `reason`), so each has its own element ids and every label points at its own field."""
+
+    panel = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.panel}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class VoidForm(PanelForm):
+    panel = "void"
+
     reason = forms.CharField(
         max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), help_text="Shown to the client."
     )
 
 
-class CreditNoteForm(forms.Form):
+class CreditNoteForm(PanelForm):
+    panel = "credit"
     amount = MoneyField(label="Amount to credit (incl. tax)", places=3, maximum=MAX_AMOUNT)
     reason = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), help_text="Printed on the credit note."
     )
 
 
-class PaymentForm(forms.Form):
+class CreditLinesForm(PanelForm):
+    """Credit chosen quantities of an invoice's lines, priced as invoiced (their unit prices and tax, the
+    invoice's discount): "2 of the 10 hours of design". The credit note prints those lines."""
+
+    panel = "credit_lines"
+
+    def __init__(self, *args, lines, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invoice_lines = lines
+        for line in lines:
+            self.fields[f"qty_{line.pk}"] = MoneyField(
+                label=f"{line.description}: quantity to credit",
+                required=False,
+                places=4,
+                maximum=line.quantity,
+                help_text=(
+                    f"Invoiced {money.format_number(line.quantity)} × "
+                    f"{money.format_money(line.unit_price, currency)}."
+                ),
+                widget=forms.TextInput(
+                    attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0"}
+                ),
+            )
+        self.fields["reason"] = forms.CharField(
+            max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), help_text="Printed on the credit note."
+        )
+
+    def clean(self):
+        data = super().clean()
+        chosen = []
+        for line in self.invoice_lines:
+            quantity = data.get(f"qty_{line.pk}")  # MoneyField refuses a negative one
+            if quantity:
+                chosen.append(
+                    PricedLine(
+                        description=line.description,
+                        quantity=quantity,
+                        unit_price=line.unit_price,
+                        tax_rate=line.tax_rate,
+                    )
+                )
+        if not chosen and not self.errors:
+            raise forms.ValidationError("Enter a quantity to credit on at least one line.")
+        data["lines"] = chosen
+        return data
+
+
+class PaymentForm(PanelForm):
+    panel = "payment"
     amount = MoneyField(label="Amount received", places=3, maximum=MAX_AMOUNT)
     reference = forms.CharField(
         max_length=200, required=False, help_text="Bank transfer reference, cheque number…"

@@ -27,6 +27,7 @@ from billing import numbering, services
 from billing.forms import (
     OVERDUE,
     BillingSettingsForm,
+    CreditLinesForm,
     CreditNoteForm,
     InvoiceFilterForm,
     InvoiceForm,
@@ -318,14 +319,17 @@ def invoice_edit(request: StaffRequest, invoice_id: int) -> HttpResponse:
 
 
 def _detail_context(request: StaffRequest, invoice: Invoice, **forms) -> dict:
+    lines = list(invoice.lines.all())
     return {
         "invoice": invoice,
-        "lines": list(invoice.lines.all()),
+        "lines": lines,
         "totals": invoice.totals(),
         "credit_notes": list(invoice.credit_notes.select_related("pdf")),
         "events": invoice_events(invoice, audience=STAFF),
         "void_form": forms.get("void_form") or VoidForm(),
         "credit_form": forms.get("credit_form") or CreditNoteForm(initial={"amount": invoice.creditable}),
+        "credit_lines_form": forms.get("credit_lines_form")
+        or CreditLinesForm(lines=lines, currency=invoice.currency),
         "payment_form": forms.get("payment_form") or PaymentForm(initial={"amount": invoice.amount_due}),
         "open_panel": forms.get("open_panel", ""),
         "recipients": contact_recipients(invoice),
@@ -428,7 +432,19 @@ def invoice_void(request: StaffRequest, invoice_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def invoice_credit(request: StaffRequest, invoice_id: int) -> HttpResponse:
+    """A credit note by amount, or (`by=lines`) by quantities of the invoice's lines."""
     invoice = get_invoice_for_staff(request, invoice_id)
+    if request.POST.get("by") == "lines":
+        return _with_form(
+            request,
+            invoice,
+            CreditLinesForm(request.POST, lines=list(invoice.lines.all()), currency=invoice.currency),
+            "credit_lines",
+            lambda d: services.issue_credit_note(
+                invoice=invoice, actor=request.user, lines=d["lines"], reason=d["reason"]
+            ),
+            "Credit note issued.",
+        )
     return _with_form(
         request,
         invoice,

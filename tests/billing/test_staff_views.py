@@ -251,6 +251,44 @@ def test_credit_note_and_payment_forms(world, owner_http, sent):
     assert sent.status == InvoiceStatus.PAID and sent.amount_credited == D("659.99")
 
 
+def test_credit_lines_form(world, owner_http, sent):
+    """Credit one of the two design days: priced as invoiced (1,500 + 20% tax), the line printed on the
+    note; bad quantities are field errors that keep what was typed, and nothing is issued."""
+    url = reverse("billing:invoice-credit", args=[sent.pk])
+    design, hosting = sent.lines.order_by("position")
+    page = owner_http.get(reverse("billing:invoice-detail", args=[sent.pk])).content.decode()
+    assert f'name="qty_{design.pk}"' in page and "Design sprint: quantity to credit" in page
+    assert "Invoiced 2 × €1,500.00." in page
+
+    nothing = owner_http.post(url, {"by": "lines", "reason": "x"})
+    assert nothing.status_code == 422
+    assert "at least one line" in nothing.context["credit_lines_form"].non_field_errors()[0]
+    too_many = owner_http.post(url, {"by": "lines", f"qty_{design.pk}": "3", "reason": "Half the sprint"})
+    assert too_many.status_code == 422
+    assert too_many.context["credit_lines_form"].errors[f"qty_{design.pk}"] == ["At most 2."]
+    assert "Half the sprint" in too_many.content.decode()  # what was typed stays
+    negative = owner_http.post(url, {"by": "lines", f"qty_{hosting.pk}": "-1", "reason": "x"})
+    assert negative.status_code == 422
+    assert negative.context["credit_lines_form"].errors[f"qty_{hosting.pk}"] == ["-1 is below 0."]
+    assert not sent.credit_notes.exists()
+
+    done = owner_http.post(url, {"by": "lines", f"qty_{design.pk}": "1", "reason": "One day not used"})
+    assert done.status_code == 302
+    note = sent.credit_notes.get()
+    assert (note.subtotal, note.tax, note.total) == (D("1500.00"), D("300.00"), D("1800.00"))
+    assert [(n.description, n.quantity, n.unit_price) for n in note.lines.all()] == [
+        ("Design sprint", D("1"), D("1500.00"))
+    ]
+    sent.refresh_from_db()
+    assert sent.amount_credited == D("1800.00") and sent.status == InvoiceStatus.SENT
+    # Past what is left to credit: the service's refusal, on the form.
+    over = owner_http.post(url, {"by": "lines", f"qty_{design.pk}": "2", "reason": "Again"})
+    assert (
+        over.status_code == 422
+        and "left to credit" in over.context["credit_lines_form"].non_field_errors()[0]
+    )
+
+
 def test_delete_draft(world, owner_http, draft):
     response = owner_http.post(reverse("billing:invoice-delete", args=[draft.pk]))
     assert response.url == reverse("billing:invoice-list") and not Invoice.objects.exists()

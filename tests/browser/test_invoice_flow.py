@@ -50,7 +50,7 @@ def _draft_and_finalise(browser, live_server, world, shot) -> Invoice:
     return invoice
 
 
-def test_staff_create_and_finalise_then_contact_opens_it(world, live_server, browser, shot):
+def test_staff_create_and_finalise_then_contact_opens_it(world, live_server, browser, shot, axe):
     invoice = _draft_and_finalise(browser, live_server, world, shot)
     for width, scheme in ((1280, "light"), (390, "dark")):
         context, page, problems = _contact(browser, live_server, world, width, scheme)
@@ -82,4 +82,20 @@ def test_staff_create_and_finalise_then_contact_opens_it(world, live_server, bro
     shot(page, "invoice-staff-list-390-dark")
     page.goto(f"{live_server.url}/app/invoices/{invoice.pk}/")
     shot(page, "invoice-staff-detail-390-dark")
+    # Credit one of the two design days, by line: a quantity past the invoiced one is a field error that
+    # keeps the reason typed; then the credit note is issued and listed.
+    design = invoice.lines.get(description="Design sprint")
+    page.click("summary:has-text('Credit by line')")
+    page.get_by_label("Design sprint: quantity to credit").fill("3")
+    page.fill("#credit_lines_reason", "One day not used")
+    page.click("form:has(#credit_lines_reason) button:has-text('Issue credit note')")
+    expect(page.locator(f".field:has(#credit_lines_qty_{design.pk}) .errors")).to_contain_text("At most 2")
+    expect(page.locator("#credit_lines_reason")).to_have_value("One day not used")
+    axe(page, "invoice credit lines, refused, 390 dark")
+    shot(page, "invoice-staff-credit-lines-390-dark")
+    page.fill(f"#credit_lines_qty_{design.pk}", "1")
+    page.click("form:has(#credit_lines_reason) button:has-text('Issue credit note')")
+    expect(page.locator("#flash")).to_contain_text("Credit note issued")
+    expect(page.locator("#credit-notes")).to_contain_text("€1,800.00")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     context.close()
