@@ -109,6 +109,9 @@ def project_edit(request: StaffRequest, project_id: int) -> HttpResponse:
 @staff_required
 def project_detail(request: StaffRequest, project_id: int) -> HttpResponse:
     project = get_project_for_staff(request, project_id)
+    if request.htmx and request.htmx.target == "project-activity":  # the section refreshing itself
+        events = project_events(project, audience=STAFF)
+        return render(request, "projects/_activity.html", {"project": project, "events": events})
     deliverables = deliverable_rows(Deliverable.objects.filter(project=project))
     return render(
         request,

@@ -212,6 +212,7 @@ def test_staff_deliver_files_by_dropping_them(world, live_server, browser, shot,
     expect(page.locator("#deliverable-table")).to_contain_text("copy.pdf")
     expect(page.locator("#deliverable-table")).to_contain_text("logo.pdf")
     expect(page.locator("#id_note")).to_have_value("")  # used, and cleared for the next files
+    expect(page.locator("#project-activity")).to_contain_text("copy.pdf")  # the activity caught up too
     shot(page, f"agency-staff-drop-zone-{width}-{scheme}")
     made = Deliverable.objects.filter(project=project, title__in=["copy.pdf", "logo.pdf"])
     assert (

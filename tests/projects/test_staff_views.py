@@ -110,7 +110,14 @@ def test_the_drop_zone_delivers_each_file_and_answers_with_the_list(world, proje
     assert Deliverable.objects.filter(project=project).count() == 3
 
 
-def test_the_project_page_offers_the_drop_zone(world, project, owner_http):
-    body = owner_http.get(reverse("projects:project-detail", args=[project.pk])).content.decode()
+def test_the_project_page_offers_the_drop_zone(world, project, deliverable, owner_http):
+    url = reverse("projects:project-detail", args=[project.pk])
+    body = owner_http.get(url).content.decode()
     assert "data-upload-form" in body and "data-dropzone" in body and "files/upload" in body
     assert 'id="files"' in body  # what the widget swaps after each file
+    # The activity section refreshes itself once files arrived: only that section, with the new events.
+    section = owner_http.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="project-activity")
+    assert [t.name for t in section.templates][0] == "projects/_activity.html"
+    html = section.content.decode()
+    assert html.lstrip().startswith("<section") and 'id="project-activity"' in html
+    assert deliverable.title in html and "data-dropzone" not in html
