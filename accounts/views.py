@@ -12,7 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
+from django_ratelimit.exceptions import Ratelimited
 
 from accounts import services
 from accounts.decorators import manager_required, staff_required
@@ -76,15 +78,24 @@ class StaffLoginView(auth_views.LoginView):
 
 
 @require_http_methods(["GET", "POST"])
-# Every sign-up creates a workspace or mails an existing owner: per IP, so one machine cannot mint
-# workspaces by the thousand, and per address, so many IPs cannot flood one inbox (as password reset).
+# Every sign-up creates a workspace or mails an existing owner: per IP (every POST), so one machine cannot
+# mint workspaces by the thousand, and per address (only sign-ups that would go through, so retrying a
+# refused password or someone else's typing cannot lock an address out), so many IPs cannot flood one inbox.
 @ratelimit(key="ip", rate="10/h", method="POST", block=True, group="staff-signup-ip")
-@ratelimit(key=post_email_key("email"), rate="5/h", method="POST", block=True, group="staff-signup-address")
 def signup(request: StaffRequest) -> HttpResponse:
     if request.user.is_authenticated and request.workspace:
         return redirect("accounts:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if is_ratelimited(
+            request,
+            group="staff-signup-address",
+            key=post_email_key("email"),
+            rate="5/h",
+            method="POST",
+            increment=True,
+        ):
+            raise Ratelimited()
         # The same answer whether or not the address has an account (the owner of an existing one is
         # mailed instead), and nobody is signed in here: the emailed confirmation link does that.
         services.signup_workspace(

@@ -23,7 +23,7 @@ from files.previews import UNREADABLE, Kind, Preview, build_preview, kind_for
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_VERSION = 2
+PREVIEW_VERSION = 3  # 3: tables are files.tables.Table (pickled by name)
 HEAVY_KINDS = frozenset({Kind.CSV, Kind.XLSX})
 # A build that never reported back (its worker was killed at the hard limit, or died, or no worker runs)
 # is queued again once; after that the file is shown as not previewable, for an hour rather than for

@@ -167,7 +167,8 @@ def from_upload_widget(request) -> bool:
 
 def body_too_large(request, policy: UploadPolicy) -> bool:
     """The widget sends one file per request: a body past the policy's limit (and room for the form's
-    fields) is refused before Django parses and spools it."""
+    fields) is answered 413 with the limit named. (The CSRF check may already have read the body; the
+    upload handler skipped the file while it did, so nothing was stored.)"""
     return int(request.META.get("CONTENT_LENGTH") or 0) > policy.max_bytes + 64 * 1024
 
 

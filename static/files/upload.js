@@ -68,14 +68,27 @@
   // The form's fields other than files, as they are now: each file of a batch (and its retry) sends these.
   function fieldsOf(form, batchSize) {
     var fields = [];
-    Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.disabled || el.type === "file") return;
-      if (el.name === "csrfmiddlewaretoken" || el.name === "upload_batch") return;
-      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
-      fields.push([el.name, el.value]);
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value !== "string" || name === "csrfmiddlewaretoken" || name === "upload_batch") return;
+      fields.push([name, value]);
     });
     fields.push(["upload_batch", String(batchSize)]);
     return fields;
+  }
+
+  // After a batch that all arrived: clear what it sent (the title and note were used), but not what was
+  // typed since, nor while another batch of this form is still travelling.
+  function clearSent(form, fields) {
+    var sent = {};
+    fields.forEach(function (pair) { sent[pair[0]] = pair[1]; });
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !Object.prototype.hasOwnProperty.call(sent, el.name) || el.type === "file") return;
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked && el.value === sent[el.name]) el.checked = el.defaultChecked;
+      } else if ((el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.value === sent[el.name]) {
+        el.value = el.defaultValue;
+      }
+    });
   }
 
   function uploadOne(form, file, row, fields) {
@@ -102,17 +115,25 @@
         row.status.textContent = pct + "%";
       });
       xhr.addEventListener("load", function () {
-        var error = swapFiles(xhr.responseText);
-        if (xhr.status >= 200 && xhr.status < 300) {
+        // A redirect (to the sign-in page: the session ended) is followed silently and answers 200 with a
+        // page that is not the list: that is a failure, however the status reads.
+        var redirected = Boolean(xhr.responseURL) && xhr.responseURL !== form.action;
+        var error = redirected ? null : swapFiles(xhr.responseText); // null: no list in the answer
+        var signedOut = redirected || (error === null && xhr.status >= 200 && xhr.status < 300);
+        if (xhr.status >= 200 && xhr.status < 300 && !signedOut) {
           row.bar.value = 100;
           row.status.textContent = "Uploaded";
           row.li.classList.add("done");
         } else {
-          row.status.textContent = error || "Upload failed (" + xhr.status + ")";
+          row.status.textContent = signedOut
+            ? "Not uploaded: you are signed out. Sign in again in another tab, then press Retry."
+            : error || "Upload failed (" + xhr.status + ")";
           row.li.classList.add("failed");
-        row.bar.value = 100; // a full red bar: finished, and failed
+          row.bar.value = 100; // a full red bar: finished, and failed
           row.bar.setAttribute("aria-label", "Failed: " + file.name);
-          if (xhr.status === 0 || xhr.status >= 500 || xhr.status === 429) offerRetry(form, file, row, fields);
+          if (signedOut || xhr.status === 0 || xhr.status >= 500 || xhr.status === 429) {
+            offerRetry(form, file, row, fields);
+          }
         }
         resolve();
       });
@@ -154,12 +175,14 @@
       return uploadOne(form, next.file, next.row, fields).then(worker);
     }
     var workers = [];
+    form.uploadBatches = (form.uploadBatches || 0) + 1;
     for (var i = 0; i < Math.min(MAX_PARALLEL, queue.length); i++) workers.push(worker());
     Promise.all(workers).then(function () {
-      // Everything arrived: the title and note were used, clear them for the next files. A failure keeps
-      // them, for the retry and for the person to see what they sent.
+      form.uploadBatches -= 1;
+      // Everything arrived: the title and note were used. A failure keeps them, for the retry and for the
+      // person to see what they sent.
       var failed = rows.some(function (row) { return row.li.classList.contains("failed"); });
-      if (!failed && fields.length > 1) form.reset();
+      if (!failed && form.uploadBatches === 0) clearSent(form, fields);
       return refreshList();
     });
   }
@@ -178,6 +201,16 @@
         document.body.dispatchEvent(new CustomEvent("evidence-changed"));
       }).catch(function () { /* the per-file rows already say what happened */ });
   }
+
+  // Enter in a text field would post the form without files (and lose what was typed): with the widget
+  // files go by drop or picker, so Enter opens the picker.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-upload-form]")) return;
+    event.preventDefault();
+    var input = form.querySelector("input[type=file]");
+    if (input) input.click();
+  });
 
   document.addEventListener("change", function (event) {
     var input = event.target;

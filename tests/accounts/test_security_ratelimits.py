@@ -123,5 +123,28 @@ def test_sign_up_is_limited_per_ip_and_per_address(world, client):
     codes = [sign_up(i, OWNER_SPELLINGS[i % len(OWNER_SPELLINGS)], f"10.3.0.{i}") for i in range(7)]
     assert codes == [302] * 5 + [429] * 2
     assert len(mail.outbox) == 5
-    limited = client.post(url, {"email": "owner@alpha.example"}, REMOTE_ADDR="10.3.9.9")
+    limited = client.post(
+        url,
+        {"workspace_name": "Late", "email": "owner@alpha.example", "password": "a-long-unusual-pass-77"},
+        REMOTE_ADDR="10.3.9.9",
+    )
     assert limited.status_code == 429 and "accounts/rate_limited.html" in [t.name for t in limited.templates]
+
+
+def test_refused_sign_ups_do_not_use_up_an_address(world, client):
+    """Only a sign-up that would go through counts for its address: retrying a weak password (or anyone
+    typing that address into the form) cannot lock the address out for an hour."""
+    url = reverse("accounts:signup")
+    for i in range(6):
+        weak = client.post(
+            url,
+            {"workspace_name": "Kite", "email": "kim@kite.example", "password": "password"},
+            REMOTE_ADDR=f"10.4.0.{i}",
+        )
+        assert weak.status_code == 200 and "too common" in weak.content.decode()
+    done = client.post(
+        url,
+        {"workspace_name": "Kite", "email": "kim@kite.example", "password": "a-long-unusual-pass-77"},
+        REMOTE_ADDR="10.4.1.1",
+    )
+    assert done.status_code == 302

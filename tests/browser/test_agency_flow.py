@@ -228,6 +228,22 @@ def test_staff_deliver_files_by_dropping_them(world, live_server, browser, shot,
     expect(page.locator("#upload-error")).to_be_visible()
     axe(page, f"project page after a refusal {width} {scheme}")
     assert Deliverable.objects.filter(project=project).count() == 3
+    # Enter in the title opens the picker instead of posting the form without files (losing the note).
+    page.fill("#id_note", "Kept while choosing")
+    with page.expect_file_chooser():
+        page.press("#id_title", "Enter")
+    expect(page.locator("#id_note")).to_have_value("Kept while choosing")
+    # Signed out meanwhile (idle time-out, another tab): the file is not reported as uploaded, the note
+    # stays, and Retry is offered.
+    kept = [c for c in context.cookies() if c["name"] != "sessionid"]
+    context.clear_cookies()
+    context.add_cookies(kept)
+    page.set_input_files("#deliverable-file", files=[files[0]])
+    expect(page.locator(".upload-item.failed")).to_have_count(2)
+    expect(page.locator(".upload-item.failed").last).to_contain_text("signed out")
+    expect(page.locator(".upload-item.failed").last.locator("button.upload-retry")).to_be_visible()
+    expect(page.locator("#id_note")).to_have_value("Kept while choosing")
+    assert Deliverable.objects.filter(project=project).count() == 3
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert problems == [] or all("400" in p for p in problems), problems
     context.close()

@@ -102,7 +102,7 @@ def test_the_drop_zone_delivers_each_file_and_answers_with_the_list(world, proje
     body = refused.content.decode()
     assert refused.status_code == 400 and 'id="upload-error"' in body and 'id="files"' in body
     assert Deliverable.objects.filter(project=project).count() == 3
-    # A body past the limit is refused before it is read.
+    # A body past the limit: 413, the limit named, nothing stored.
     big = owner_http.post(
         url, {"file": pdf_upload("f.pdf")}, CONTENT_LENGTH=str(DELIVERABLE.max_bytes + 10**6), **widget
     )
