@@ -199,18 +199,24 @@ class CreditLinesForm(PanelForm):
 
     panel = "credit_lines"
 
-    def __init__(self, *args, lines, currency: str, **kwargs):
+    def __init__(self, *args, lines, currency: str, credited: dict | None = None, **kwargs):
+        """`credited`: what earlier credit notes took from each line (billing.selectors.credited_quantities)."""
         super().__init__(*args, **kwargs)
         self.invoice_lines = lines
+        credited = credited or {}
         for line in lines:
+            taken = credited.get((line.description, line.unit_price, line.tax_rate), Decimal(0))
+            left = max(line.quantity - taken, Decimal(0))
+            already = f" {money.format_number(taken)} credited already." if taken else ""
             self.fields[f"qty_{line.pk}"] = MoneyField(
                 label=f"{line.description}: quantity to credit",
                 required=False,
                 places=4,
-                maximum=line.quantity,
+                maximum=left,
+                disabled=not left,
                 help_text=(
                     f"Invoiced {money.format_number(line.quantity)} × "
-                    f"{money.format_money(line.unit_price, currency)}."
+                    f"{money.format_money(line.unit_price, currency)}.{already}"
                 ),
                 widget=forms.TextInput(
                     attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0"}

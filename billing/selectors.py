@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from billing.models import PAYABLE, BillingSettings, InvoiceQuerySet, InvoiceStatus
+from billing.models import PAYABLE, BillingSettings, CreditNoteLine, InvoiceQuerySet, InvoiceStatus
 
 STATUS_TONES = {InvoiceStatus.SENT: "info", InvoiceStatus.PAID: "ok", InvoiceStatus.REFUNDED: "warn"}
 
@@ -17,6 +17,19 @@ def billing_settings(workspace) -> BillingSettings:
     """The workspace's settings row, created with the defaults on first use."""
     conf, _ = BillingSettings.objects.get_or_create(workspace=workspace)
     return conf
+
+
+def credited_quantities(invoice) -> dict[tuple, Decimal]:
+    """How much of each invoice line earlier credit notes took, by line (description, unit price, tax rate:
+    a credit note by line copies them). A credit by amount is one "Credit against …" line of its own and
+    takes from no line."""
+    taken: dict[tuple, Decimal] = defaultdict(Decimal)
+    rows = CreditNoteLine.objects.filter(credit_note__invoice=invoice).values_list(
+        "description", "unit_price", "tax_rate", "quantity"
+    )
+    for description, unit_price, tax_rate, quantity in rows:
+        taken[description, unit_price, tax_rate] += quantity
+    return taken
 
 
 def outstanding_by_currency(invoices: InvoiceQuerySet) -> list[tuple[str, Decimal]]:

@@ -37,7 +37,13 @@ from billing.forms import (
 )
 from billing.handlers import contact_recipients
 from billing.models import CreditNote, CreditNotePdf, Invoice, InvoicePdf
-from billing.selectors import billing_settings, invoice_events, outstanding_by_currency, present_invoices
+from billing.selectors import (
+    billing_settings,
+    credited_quantities,
+    invoice_events,
+    outstanding_by_currency,
+    present_invoices,
+)
 from core import money
 from core.errors import ServiceError
 from core.fragments import cached_list
@@ -329,7 +335,7 @@ def _detail_context(request: StaffRequest, invoice: Invoice, **forms) -> dict:
         "void_form": forms.get("void_form") or VoidForm(),
         "credit_form": forms.get("credit_form") or CreditNoteForm(initial={"amount": invoice.creditable}),
         "credit_lines_form": forms.get("credit_lines_form")
-        or CreditLinesForm(lines=lines, currency=invoice.currency),
+        or CreditLinesForm(lines=lines, currency=invoice.currency, credited=credited_quantities(invoice)),
         "payment_form": forms.get("payment_form") or PaymentForm(initial={"amount": invoice.amount_due}),
         "open_panel": forms.get("open_panel", ""),
         "recipients": contact_recipients(invoice),
@@ -438,7 +444,12 @@ def invoice_credit(request: StaffRequest, invoice_id: int) -> HttpResponse:
         return _with_form(
             request,
             invoice,
-            CreditLinesForm(request.POST, lines=list(invoice.lines.all()), currency=invoice.currency),
+            CreditLinesForm(
+                request.POST,
+                lines=list(invoice.lines.all()),
+                currency=invoice.currency,
+                credited=credited_quantities(invoice),
+            ),
             "credit_lines",
             lambda d: services.issue_credit_note(
                 invoice=invoice, actor=request.user, lines=d["lines"], reason=d["reason"]

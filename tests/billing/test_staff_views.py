@@ -4,6 +4,7 @@ send with the PDF attached, resend, void, credit note, a manual payment, setting
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -281,12 +282,20 @@ def test_credit_lines_form(world, owner_http, sent):
     ]
     sent.refresh_from_db()
     assert sent.amount_credited == D("1800.00") and sent.status == InvoiceStatus.SENT
-    # Past what is left to credit: the service's refusal, on the form.
+    # A line's bound is what earlier credit notes left of it.
     over = owner_http.post(url, {"by": "lines", f"qty_{design.pk}": "2", "reason": "Again"})
-    assert (
-        over.status_code == 422
-        and "left to credit" in over.context["credit_lines_form"].non_field_errors()[0]
+    assert over.status_code == 422
+    assert over.context["credit_lines_form"].errors[f"qty_{design.pk}"] == ["At most 1."]
+    assert "1 credited already." in over.content.decode()
+    owner_http.post(url, {"by": "lines", f"qty_{design.pk}": "1", "reason": "The other day"})
+    page = owner_http.get(reverse("billing:invoice-detail", args=[sent.pk])).content.decode()
+    assert re.search(rf'name="qty_{design.pk}"[^>]*disabled', page)  # nothing left of that line
+    sent.refresh_from_db()
+    owner_http.post(
+        reverse("billing:invoice-credit", args=[sent.pk]), {"amount": str(sent.creditable), "reason": "Rest"}
     )
+    sent.refresh_from_db()
+    assert sent.creditable == 0 and sent.status == InvoiceStatus.CREDITED
 
 
 def test_delete_draft(world, owner_http, draft):
