@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -106,7 +106,7 @@ def test_last_seen_is_written_at_most_once_a_minute(world, django_assert_num_que
     PortalSession.objects.filter(pk=session.pk).update(last_seen_at=timezone.now() - timedelta(minutes=2))
     # Two minutes on for the kept dashboard too (accounts/kept_pages.py), whose entry ends when a write is due.
     later = timezone.now() + timedelta(minutes=2)
-    with mock.patch("accounts.kept_pages.time.time", return_value=later.timestamp()):
+    with time_machine.travel(later, tick=False):
         http.get(DASH)
     session.refresh_from_db()
     contact = Contact.objects.get(pk=world.contact.pk)

@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 import redis
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -145,10 +146,7 @@ def test_an_expired_session_is_never_served_its_kept_page(world, ev):
     _served_kept(http, P("dashboard"))
     # Nothing is written when a session expires: the kept page's entry holds the session's expiry.
     later = PortalSession.objects.get().expires_at + timedelta(seconds=1)
-    with (
-        mock.patch("accounts.kept_pages.time.time", return_value=later.timestamp()),
-        mock.patch("django.utils.timezone.now", return_value=later),
-    ):
+    with time_machine.travel(later, tick=False):
         assert _is_sign_in(http.get(P("dashboard")))
 
 
@@ -157,10 +155,7 @@ def test_last_seen_is_still_written_once_a_minute(world, ev):
     _served_kept(http, P("dashboard"))
     before = PortalSession.objects.get().last_seen_at
     later = timezone.now() + timedelta(seconds=settings.PORTAL_LAST_SEEN_INTERVAL_SECONDS + 1)
-    with (
-        mock.patch("accounts.kept_pages.time.time", return_value=later.timestamp()),
-        mock.patch("django.utils.timezone.now", return_value=later),
-    ):
+    with time_machine.travel(later, tick=False):
         response, queries = _get(http, P("dashboard"))
     assert response.status_code == 200 and queries > 0
     assert PortalSession.objects.get().last_seen_at > before
@@ -300,18 +295,12 @@ def test_the_staff_idle_timer_is_still_written_once_a_minute_and_enforced(world,
     url = _staff_pages(ev)[0]
     _served_kept(http, url)
     later = time.time() + 61
-    with (
-        mock.patch("accounts.kept_pages.time.time", return_value=later),
-        mock.patch("accounts.middleware.time.time", return_value=later),
-    ):
+    with time_machine.travel(later, tick=False):
         response, queries = _get(http, url)
     assert response.status_code == 200 and queries > 0
     assert http.session["staff_last_seen"] == later
     idle = later + settings.STAFF_IDLE_TIMEOUT_MINUTES * 60 + 1
-    with (
-        mock.patch("accounts.kept_pages.time.time", return_value=idle),
-        mock.patch("accounts.middleware.time.time", return_value=idle),
-    ):
+    with time_machine.travel(idle, tick=False):
         assert http.get(url).status_code == 302  # signed out after the idle time-out
 
 
